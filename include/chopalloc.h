@@ -1,0 +1,273 @@
+/*
+ * chopalloc — a deterministic buddy allocator for embedded and bare-metal systems.
+ * SPDX-License-Identifier: MIT
+ */
+/**
+ * @file chopalloc.h
+ * @brief The whole public interface of chopalloc.
+ *
+ * The caller hands the allocator a region of memory and, in bitmap mode, a small
+ * array of `uint64_t` for its bookkeeping.  chopalloc never allocates memory of
+ * its own, keeps no global state and calls no C library function, so it runs
+ * unchanged on bare metal.  A heap is not thread-safe: callers that share one
+ * between threads or interrupt handlers must serialise the calls themselves.
+ */
+#ifndef CHOPALLOC_H
+#define CHOPALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chopalloc_config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Widths the preprocessor can see: used to pick defaults and reject bad builds. */
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define CHOP_PTR_BITS_ 64
+#elif UINTPTR_MAX > 0xFFFFu
+#define CHOP_PTR_BITS_ 32
+#else
+#define CHOP_PTR_BITS_ 16
+#endif
+
+#if SIZE_MAX > 0xFFFFFFFFu
+#define CHOP_SIZE_BITS_ 64
+#elif SIZE_MAX > 0xFFFFu
+#define CHOP_SIZE_BITS_ 32
+#else
+#define CHOP_SIZE_BITS_ 16
+#endif
+
+/**
+ * @brief Order of the smallest block: log2(#CHOP_MIN_BLOCK_SIZE).
+ *
+ * A free block stores two pointers (its free-list links), so the minimum block is
+ * 16 bytes with 64-bit pointers, 8 with 32-bit and 4 with 16-bit pointers.
+ */
+#if CHOP_PTR_BITS_ == 64
+#define CHOP_MIN_ORDER 4
+#elif CHOP_PTR_BITS_ == 32
+#define CHOP_MIN_ORDER 3
+#else
+#define CHOP_MIN_ORDER 2
+#endif
+
+/** @brief Size in bytes of the smallest block: room for two free-list links. */
+#define CHOP_MIN_BLOCK_SIZE ((size_t)1 << CHOP_MIN_ORDER)
+
+/**
+ * @brief Number of block orders the allocator manages.
+ *
+ * Blocks range from #CHOP_MIN_BLOCK_SIZE up to `2^(CHOPALLOC_MAX_ORDER-1)` bytes.
+ * Set it with `./configure --with-max-order=N`; the default is 32 (largest block
+ * 2 GiB), or 16 where `size_t` has 16 bits.  It is computed here rather than in
+ * configure so that the installed header is the same on every architecture.
+ */
+#if CHOPALLOC_CONFIGURED_MAX_ORDER
+#define CHOPALLOC_MAX_ORDER CHOPALLOC_CONFIGURED_MAX_ORDER
+#elif CHOP_SIZE_BITS_ >= 32
+#define CHOPALLOC_MAX_ORDER 32
+#else
+#define CHOPALLOC_MAX_ORDER 16
+#endif
+
+#if CHOPALLOC_MAX_ORDER <= CHOP_MIN_ORDER
+#error "CHOPALLOC_MAX_ORDER must exceed CHOP_MIN_ORDER: the largest block must hold two pointers"
+#endif
+#if CHOPALLOC_MAX_ORDER > CHOP_SIZE_BITS_
+#error "CHOPALLOC_MAX_ORDER is too large: the largest block size must fit in size_t"
+#endif
+
+/** @brief Size in bytes of the largest block, `2^(CHOPALLOC_MAX_ORDER-1)`. */
+#define CHOP_LARGEST_BLOCK_SIZE ((size_t)1 << (CHOPALLOC_MAX_ORDER - 1))
+
+/**
+ * @brief Words of bitmap that chop_init() needs for a region of @p size bytes.
+ *
+ * A constant expression, so it can size a static array:
+ * `static uint64_t bitmap[CHOP_BITMAP_WORDS(sizeof memory)];`.
+ * The bitmap holds two bits per minimum block (a block starts here; that block
+ * is allocated): 2 words for 1 KiB and 2048 for 1 MiB with 64-bit pointers,
+ * twice that with 32-bit pointers.  The value is the same whether or not the
+ * library was built with the bitmap.
+ */
+#define CHOP_BITMAP_WORDS(size) ((((size_t)(size) / CHOP_MIN_BLOCK_SIZE) * 2u + 63u) / 64u)
+
+/**
+ * @brief The result of every call that can fail.
+ *
+ * Every refused call leaves the heap, and every live allocation, exactly as it
+ * was (only the `failed_requests` statistic counts refused allocations).
+ * chop_strerror() turns any value into a sentence.
+ */
+typedef enum chop_status {
+    CHOP_OK = 0,                 /**< Success. */
+    CHOP_ERR_NULL_ARGUMENT,      /**< A required pointer (heap, output, block) is NULL. */
+    CHOP_ERR_BAD_REGION,         /**< Region is NULL, holds no whole minimum block, wraps
+                                      around the address space, or overlaps the bitmap or
+                                      the heap structure. */
+    CHOP_ERR_BITMAP_TOO_SMALL,   /**< Fewer bitmap words than chop_bitmap_words_needed(). */
+    CHOP_ERR_BITMAP_UNSUPPORTED, /**< A bitmap was passed to a library built with
+                                      `--disable-bitmap`. */
+    CHOP_ERR_INVALID_LAYOUT,     /**< Size is 0, or alignment is 0 or not a power of two. */
+    CHOP_ERR_TOO_LARGE,          /**< Size or alignment exceeds the largest block. */
+    CHOP_ERR_OUT_OF_MEMORY,      /**< No free block is large enough. */
+    CHOP_ERR_OUTSIDE_HEAP,       /**< The pointer is not inside the heap's blocks. */
+    CHOP_ERR_MISALIGNED,         /**< The pointer is not aligned to the block its layout implies. */
+    CHOP_ERR_DOUBLE_FREE,        /**< The pointer lies in free memory: freed already, or
+                                      never handed out. */
+    CHOP_ERR_INTERIOR_POINTER,   /**< The pointer lies inside a live allocation but is not
+                                      its start. */
+    CHOP_ERR_SIZE_MISMATCH,      /**< The size and alignment name a block other than the
+                                      allocation at this pointer. */
+    CHOP_ERR_CORRUPTED           /**< chop_check() found a broken invariant. */
+} chop_status;
+
+/** @brief Number of #chop_status values; every value below it has its own message. */
+#define CHOP_STATUS_COUNT 14
+
+/**
+ * @brief One heap: a region carved into power-of-two blocks, and its free lists.
+ *
+ * A complete type so that a heap can be a static object with no allocation at
+ * all.  Its fields are private: read them through chop_get_stats().  The
+ * structure must not live inside the region it manages, and must not be copied
+ * while blocks are live (chop_init() builds a fresh one).
+ */
+typedef struct chop_heap {
+    /** @cond CHOP_PRIVATE */
+    uintptr_t start;                      /* first managed byte, minimum-block aligned */
+    uintptr_t end;                        /* one past the last managed byte, likewise */
+    uint64_t *bitmap;                     /* two bits per minimum block; NULL: free-list mode */
+    void *free_list[CHOPALLOC_MAX_ORDER]; /* head of each order's doubly linked free list */
+    size_t free_count[CHOPALLOC_MAX_ORDER]; /* length of each free list */
+    uint64_t nonempty;                    /* bit k set iff free_list[k] is not empty */
+    size_t unusable_bytes;                /* region bytes outside [start, end) */
+    size_t free_bytes;                    /* sum of the sizes of all free blocks */
+    size_t live_allocations;
+    size_t peak_allocated_bytes;
+    size_t failed_requests;
+    /** @endcond */
+} chop_heap;
+
+/** @brief A snapshot of a heap's use, filled in by chop_get_stats(). */
+typedef struct chop_stats {
+    size_t managed_bytes;        /**< Bytes carved into blocks (the region less its lost
+                                      head and tail). */
+    size_t unusable_bytes;       /**< Bytes of the region lost to alignment at head and tail. */
+    size_t free_bytes;           /**< Bytes in free blocks. */
+    size_t allocated_bytes;      /**< Bytes in allocated blocks (whole blocks, so at least
+                                      the requested sizes). */
+    size_t largest_free_block;   /**< Size of the largest free block; 0 when none is free. */
+    size_t live_allocations;     /**< Allocations not yet freed. */
+    size_t peak_allocated_bytes; /**< Highest value allocated_bytes has had. */
+    size_t failed_requests;      /**< Allocation calls refused since chop_init(). */
+    size_t free_blocks[CHOPALLOC_MAX_ORDER]; /**< Free blocks of each order k
+                                                  (blocks of 2^k bytes). */
+} chop_stats;
+
+/**
+ * @brief Words of bitmap needed for a region of @p size bytes.
+ * @param size Region size in bytes.
+ * @return The same value as #CHOP_BITMAP_WORDS(size).
+ */
+size_t chop_bitmap_words_needed(size_t size);
+
+/** @brief Size of the largest block, `2^(CHOPALLOC_MAX_ORDER-1)` bytes. */
+size_t chop_largest_block_size(void);
+
+/** @brief Size of the smallest block (#CHOP_MIN_BLOCK_SIZE), which no request goes below. */
+size_t chop_min_block_size(void);
+
+/**
+ * @brief Builds a heap over a region of memory.
+ *
+ * Any address and size is accepted as long as one minimum block fits: the region
+ * is carved into naturally aligned power-of-two blocks, losing at most an
+ * unaligned head and a tail smaller than the minimum block (see
+ * chop_stats::unusable_bytes).  Cost: O(bitmap words + number of carved blocks).
+ *
+ * @param heap         The heap to build; overwritten only on success.
+ * @param memory       First byte of the region.
+ * @param size         Region size in bytes.
+ * @param bitmap       At least chop_bitmap_words_needed(@p size) words, outside the
+ *                     region, for bitmap mode (O(1) checks); NULL selects free-list
+ *                     mode (no bitmap; frees scan the free lists).
+ * @param bitmap_words Words available at @p bitmap; 0 when @p bitmap is NULL.
+ * @return #CHOP_OK, #CHOP_ERR_NULL_ARGUMENT (heap NULL, or bitmap NULL with words),
+ *         #CHOP_ERR_BAD_REGION, #CHOP_ERR_BITMAP_TOO_SMALL or
+ *         #CHOP_ERR_BITMAP_UNSUPPORTED.
+ */
+chop_status chop_init(chop_heap *heap, void *memory, size_t size,
+                      uint64_t *bitmap, size_t bitmap_words);
+
+/**
+ * @brief Allocates a block of at least @p size bytes aligned to @p align.
+ *
+ * The block has `2^k` bytes with `k = max(ceil(log2 size), log2 align,
+ * CHOP_MIN_ORDER)` and is aligned to `2^k`.  Cost: O(CHOPALLOC_MAX_ORDER) in
+ * both modes.
+ *
+ * @param heap  An initialised heap.
+ * @param size  Bytes wanted, at least 1.
+ * @param align Alignment wanted, a power of two.
+ * @param out   Receives the block, or NULL when the call fails.
+ * @return #CHOP_OK, #CHOP_ERR_NULL_ARGUMENT, #CHOP_ERR_INVALID_LAYOUT,
+ *         #CHOP_ERR_TOO_LARGE or #CHOP_ERR_OUT_OF_MEMORY.
+ */
+chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void **out);
+
+/**
+ * @brief Frees a block, given the size and alignment it was allocated with.
+ *
+ * The pointer and layout are checked before anything changes; a refused call
+ * leaves the heap as it was.  Bitmap mode detects every misuse listed below in
+ * O(CHOPALLOC_MAX_ORDER).  Free-list mode scans the free lists: it detects
+ * pointers into free memory (double frees) and layouts that overlap free memory,
+ * but it cannot tell a pointer inside a live allocation, or a layout smaller
+ * than the allocation, from a valid free.
+ *
+ * @param heap  The heap the block came from.
+ * @param ptr   The block, as chop_try_allocate() returned it.
+ * @param size  The size it was allocated with (any size giving the same block).
+ * @param align The alignment it was allocated with (likewise).
+ * @return #CHOP_OK, #CHOP_ERR_NULL_ARGUMENT, #CHOP_ERR_INVALID_LAYOUT,
+ *         #CHOP_ERR_TOO_LARGE, #CHOP_ERR_OUTSIDE_HEAP, #CHOP_ERR_MISALIGNED,
+ *         #CHOP_ERR_DOUBLE_FREE, #CHOP_ERR_INTERIOR_POINTER or
+ *         #CHOP_ERR_SIZE_MISMATCH.
+ */
+chop_status chop_try_deallocate(chop_heap *heap, void *ptr, size_t size, size_t align);
+
+/**
+ * @brief Verifies every invariant of the heap.
+ *
+ * Walks the free lists (links, bounds, alignment, counts) and, in bitmap mode,
+ * the whole bitmap (block structure, free blocks exactly those on the lists, no
+ * two free buddies left unmerged).  Cost: O(blocks) in bitmap mode, O(free
+ * blocks^2) in free-list mode: a debugging aid, not for hot paths.
+ *
+ * @return #CHOP_OK, #CHOP_ERR_NULL_ARGUMENT or #CHOP_ERR_CORRUPTED.
+ */
+chop_status chop_check(const chop_heap *heap);
+
+/**
+ * @brief Reports the heap's use.  O(CHOPALLOC_MAX_ORDER); never walks the heap.
+ * @param heap The heap; when NULL, @p out is zeroed.
+ * @param out  Receives the statistics; nothing happens when NULL.
+ */
+void chop_get_stats(const chop_heap *heap, chop_stats *out);
+
+/**
+ * @brief A constant English sentence describing @p status.
+ * @return A message for every value, including ones that are not a #chop_status.
+ */
+const char *chop_strerror(chop_status status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CHOPALLOC_H */

@@ -1,0 +1,166 @@
+/*
+ * Reading a heap: the invariant checker and the statistics.
+ * SPDX-License-Identifier: MIT
+ */
+#include "internal.h"
+
+/*
+ * I2 (list shape) and I4: every list is a well-formed doubly linked list of nodes of
+ * its order, as long as its count says.  No link is followed before the node holding it
+ * is known to lie inside the heap, so a corrupted list cannot make the check fault.
+ */
+static int free_lists_are_sound(const chop_heap *heap)
+{
+    uintptr_t free_bytes = 0;
+
+    for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++) {
+        const chop_free_block *prev = NULL;
+        const chop_free_block *block = heap->free_list[k];
+        size_t count = 0;
+
+        if (((heap->nonempty >> k) & 1u) != (block != NULL))
+            return 0;
+        if (k < (unsigned)CHOPI_MIN && (block || heap->free_count[k]))
+            return 0;
+        for (; block; prev = block, block = block->next) {
+            uintptr_t addr = (uintptr_t)block;
+            if (count++ == heap->free_count[k])
+                return 0; /* longer than counted, or a cycle */
+            if (addr < heap->start || addr >= heap->end || heap->end - addr < chopi_size_of(k))
+                return 0;
+            if ((addr & (chopi_size_of(k) - 1u)) != 0 || block->prev != prev)
+                return 0;
+            free_bytes += chopi_size_of(k);
+        }
+        if (count != heap->free_count[k])
+            return 0;
+    }
+    return free_bytes == heap->free_bytes;
+}
+
+/* Whether the order-k node at addr is a free block: bitmap mode, I5 assumed. */
+static int bitmap_block_is_free(const chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    size_t index = chopi_index(heap, addr);
+    unsigned bits = chopi_bits(heap->bitmap, index);
+    return bits == CHOPI_START && chopi_block_has_order(heap, index, order);
+}
+
+/*
+ * Bitmap mode, I1, I2 (membership), I3 and I5: walk the blocks in address order, read
+ * each one's order off the START bits, and check that its inside is blank.  Counting
+ * free blocks per order and matching each list node to a free block makes the free
+ * blocks and the list nodes the same set.
+ */
+static int bitmap_is_sound(const chop_heap *heap)
+{
+    size_t free_blocks[CHOPALLOC_MAX_ORDER] = {0};
+    size_t allocated = 0;
+    size_t blocks = chopi_blocks(heap);
+    size_t index = 0;
+
+    while (index < blocks) {
+        uintptr_t addr = chopi_address(heap, index);
+        unsigned bits = chopi_bits(heap->bitmap, index);
+        unsigned order = chopi_largest_node(heap, addr);
+        size_t span;
+
+        if (!(bits & CHOPI_START))
+            return 0;
+        while (order > CHOPI_MIN && chopi_starts(heap, index + ((size_t)1 << (order - CHOPI_MIN - 1u))))
+            order--;
+        span = (size_t)1 << (order - CHOPI_MIN);
+        for (size_t inside = index + 1u; inside < index + span; inside++)
+            if (chopi_bits(heap->bitmap, inside) != 0)
+                return 0;
+        if (bits & CHOPI_ALLOC) {
+            allocated++;
+        } else {
+            free_blocks[order]++;
+            if (chopi_parent_is_node(heap, addr, order) &&
+                bitmap_block_is_free(heap, addr ^ chopi_size_of(order), order))
+                return 0; /* two free buddies left unmerged */
+        }
+        index += span;
+    }
+    /* Bits past the last block, in the last word, stay clear. */
+    for (; index % 32u != 0; index++)
+        if (chopi_bits(heap->bitmap, index) != 0)
+            return 0;
+
+    if (allocated != heap->live_allocations)
+        return 0;
+    for (unsigned k = CHOPI_MIN; k <= (unsigned)CHOPI_TOP; k++) {
+        if (free_blocks[k] != heap->free_count[k])
+            return 0;
+        for (const chop_free_block *b = heap->free_list[k]; b; b = b->next)
+            if (!bitmap_block_is_free(heap, (uintptr_t)b, k))
+                return 0;
+    }
+    return 1;
+}
+
+/*
+ * Free-list mode, I1 (free blocks are disjoint) and I3, by comparing every pair of
+ * free blocks: O(free blocks^2).
+ */
+static int free_blocks_are_disjoint(const chop_heap *heap)
+{
+    for (unsigned k = CHOPI_MIN; k <= (unsigned)CHOPI_TOP; k++) {
+        for (const chop_free_block *a = heap->free_list[k]; a; a = a->next) {
+            uintptr_t a_addr = (uintptr_t)a;
+            for (unsigned j = k; j <= (unsigned)CHOPI_TOP; j++) {
+                for (const chop_free_block *b = j == k ? a->next : heap->free_list[j]; b; b = b->next) {
+                    uintptr_t b_addr = (uintptr_t)b;
+                    /* Nodes nest or are disjoint, and b is no smaller: overlap iff b holds a. */
+                    if (b_addr <= a_addr && a_addr - b_addr < chopi_size_of(j))
+                        return 0;
+                    if (j == k && (a_addr ^ b_addr) == chopi_size_of(k) &&
+                        chopi_parent_is_node(heap, a_addr, k))
+                        return 0; /* two free buddies left unmerged */
+                }
+            }
+        }
+    }
+    return 1;
+}
+
+chop_status chop_check(const chop_heap *heap)
+{
+    if (!heap)
+        return CHOP_ERR_NULL_ARGUMENT;
+    if (heap->start >= heap->end || ((heap->start | heap->end) & (CHOP_MIN_BLOCK_SIZE - 1u)) != 0)
+        return CHOP_ERR_CORRUPTED;
+    if (heap->free_bytes > heap->end - heap->start)
+        return CHOP_ERR_CORRUPTED;
+    if (!free_lists_are_sound(heap))
+        return CHOP_ERR_CORRUPTED;
+    if (heap->bitmap ? !bitmap_is_sound(heap) : !free_blocks_are_disjoint(heap))
+        return CHOP_ERR_CORRUPTED;
+    return CHOP_OK;
+}
+
+void chop_get_stats(const chop_heap *heap, chop_stats *out)
+{
+    if (!out)
+        return;
+    if (!heap) {
+        out->managed_bytes = out->unusable_bytes = out->free_bytes = 0;
+        out->allocated_bytes = out->largest_free_block = out->live_allocations = 0;
+        out->peak_allocated_bytes = out->failed_requests = 0;
+        for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++)
+            out->free_blocks[k] = 0;
+        return;
+    }
+    out->managed_bytes = (size_t)(heap->end - heap->start);
+    out->unusable_bytes = heap->unusable_bytes;
+    out->free_bytes = heap->free_bytes;
+    out->allocated_bytes = out->managed_bytes - heap->free_bytes;
+    out->largest_free_block =
+        heap->nonempty ? (size_t)chopi_size_of(chopi_floor_log2((uintptr_t)heap->nonempty)) : 0;
+    out->live_allocations = heap->live_allocations;
+    out->peak_allocated_bytes = heap->peak_allocated_bytes;
+    out->failed_requests = heap->failed_requests;
+    for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++)
+        out->free_blocks[k] = heap->free_count[k];
+}

@@ -1,0 +1,310 @@
+/*
+ * The allocator: carving a region, allocating by splitting, freeing by merging.
+ * SPDX-License-Identifier: MIT
+ */
+#include "internal.h"
+
+size_t chop_bitmap_words_needed(size_t size)
+{
+    return CHOP_BITMAP_WORDS(size);
+}
+
+size_t chop_largest_block_size(void)
+{
+    return CHOP_LARGEST_BLOCK_SIZE;
+}
+
+size_t chop_min_block_size(void)
+{
+    return CHOP_MIN_BLOCK_SIZE;
+}
+
+chop_status chopi_layout_order(size_t size, size_t align, unsigned *order)
+{
+    if (size == 0 || align == 0 || (align & (align - 1u)) != 0)
+        return CHOP_ERR_INVALID_LAYOUT;
+    if (size > CHOP_LARGEST_BLOCK_SIZE || align > CHOP_LARGEST_BLOCK_SIZE)
+        return CHOP_ERR_TOO_LARGE;
+    if (size < align)
+        size = align;
+    unsigned k = size > 1u ? chopi_floor_log2(size - 1u) + 1u : 0u;
+    *order = k < (unsigned)CHOPI_MIN ? (unsigned)CHOPI_MIN : k;
+    return CHOP_OK;
+}
+
+/* --- free lists: O(1) push and unlink ------------------------------------------ */
+
+static void push_free(chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    chop_free_block *block = (chop_free_block *)addr;
+    chop_free_block *head = heap->free_list[order];
+
+    block->prev = NULL;
+    block->next = head;
+    if (head)
+        head->prev = block;
+    heap->free_list[order] = block;
+    heap->free_count[order]++;
+    heap->nonempty |= UINT64_C(1) << order;
+    heap->free_bytes += chopi_size_of(order);
+}
+
+static void unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
+{
+    if (block->prev)
+        block->prev->next = block->next;
+    else
+        heap->free_list[order] = block->next;
+    if (block->next)
+        block->next->prev = block->prev;
+    heap->free_count[order]--;
+    if (!heap->free_list[order])
+        heap->nonempty &= ~(UINT64_C(1) << order);
+    heap->free_bytes -= chopi_size_of(order);
+}
+
+/* Free-list mode: the free block of this order at addr, or NULL. O(list length). */
+static chop_free_block *find_free(const chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    chop_free_block *block = heap->free_list[order];
+    while (block && (uintptr_t)block != addr)
+        block = block->next;
+    return block;
+}
+
+/* --- chop_init ------------------------------------------------------------------ */
+
+/* Whether [a, a+alen) and [b, b+blen) share a byte; neither range wraps. */
+static int overlaps(uintptr_t a, size_t alen, uintptr_t b, size_t blen)
+{
+    return a < b ? b - a < alen : a - b < blen;
+}
+
+chop_status chop_init(chop_heap *heap, void *memory, size_t size,
+                      uint64_t *bitmap, size_t bitmap_words)
+{
+    if (!heap)
+        return CHOP_ERR_NULL_ARGUMENT;
+    if (!memory)
+        return CHOP_ERR_BAD_REGION;
+    if (!bitmap && bitmap_words != 0)
+        return CHOP_ERR_NULL_ARGUMENT;
+#if !CHOPALLOC_HAVE_BITMAP
+    if (bitmap)
+        return CHOP_ERR_BITMAP_UNSUPPORTED;
+#endif
+
+    uintptr_t base = (uintptr_t)memory;
+    if (size > UINTPTR_MAX - base)
+        return CHOP_ERR_BAD_REGION; /* wraps around the address space */
+    uintptr_t misalign = base & (CHOP_MIN_BLOCK_SIZE - 1u);
+    uintptr_t head = misalign ? CHOP_MIN_BLOCK_SIZE - misalign : 0u;
+    if (head >= size)
+        return CHOP_ERR_BAD_REGION;
+    uintptr_t start = base + head;
+    uintptr_t end = (base + size) & ~(uintptr_t)(CHOP_MIN_BLOCK_SIZE - 1u);
+    if (end <= start)
+        return CHOP_ERR_BAD_REGION;
+
+    size_t words = chop_bitmap_words_needed(size);
+    if (bitmap) {
+        if (bitmap_words < words)
+            return CHOP_ERR_BITMAP_TOO_SMALL;
+        if (overlaps((uintptr_t)bitmap, words * sizeof *bitmap, base, size))
+            return CHOP_ERR_BAD_REGION;
+    }
+    if (overlaps((uintptr_t)heap, sizeof *heap, base, size))
+        return CHOP_ERR_BAD_REGION;
+
+    /* Validated: from here on the call succeeds. */
+    heap->start = start;
+    heap->end = end;
+    heap->bitmap = bitmap;
+    for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++) {
+        heap->free_list[k] = NULL;
+        heap->free_count[k] = 0;
+    }
+    heap->nonempty = 0;
+    heap->unusable_bytes = size - (size_t)(end - start);
+    heap->free_bytes = 0;
+    heap->live_allocations = 0;
+    heap->peak_allocated_bytes = 0;
+    heap->failed_requests = 0;
+    if (bitmap)
+        for (size_t w = 0; w < words; w++)
+            bitmap[w] = 0;
+
+    /*
+     * Carve [start, end) into the largest nodes, from the top down, so that the
+     * lowest-addressed root ends up first on its free list.  Carving from either end
+     * yields the same roots: the maximal nodes inside the range.
+     */
+    uintptr_t top = end;
+    while (top > start) {
+        unsigned order = chopi_floor_log2(top - start);
+        if (order > (unsigned)CHOPI_TOP)
+            order = CHOPI_TOP;
+        while (top & (chopi_size_of(order) - 1u))
+            order--;
+        top -= chopi_size_of(order);
+        if (bitmap)
+            chopi_set_bits(bitmap, chopi_index(heap, top), CHOPI_START);
+        push_free(heap, top, order);
+    }
+    return CHOP_OK;
+}
+
+/* --- chop_try_allocate ---------------------------------------------------------- */
+
+chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void **out)
+{
+    if (!out)
+        return CHOP_ERR_NULL_ARGUMENT;
+    *out = NULL;
+    if (!heap)
+        return CHOP_ERR_NULL_ARGUMENT;
+
+    unsigned order = 0;
+    uint64_t candidates = 0;
+    chop_status status = chopi_layout_order(size, align, &order);
+    if (status == CHOP_OK) {
+        /* Free lists of order >= the request's as one mask: one bit scan finds the best. */
+        candidates = heap->nonempty & ~((UINT64_C(1) << order) - 1u);
+        if (candidates == 0)
+            status = CHOP_ERR_OUT_OF_MEMORY;
+    }
+    if (status != CHOP_OK) {
+        heap->failed_requests++;
+        return status;
+    }
+
+    unsigned have = chopi_lowest_bit(candidates);
+    chop_free_block *block = heap->free_list[have];
+    uintptr_t addr = (uintptr_t)block;
+    unlink_free(heap, block, have);
+    while (have > order) { /* keep the lower half, free the upper */
+        have--;
+        uintptr_t upper = addr + chopi_size_of(have);
+        if (heap->bitmap)
+            chopi_set_bits(heap->bitmap, chopi_index(heap, upper), CHOPI_START);
+        push_free(heap, upper, have);
+    }
+    if (heap->bitmap)
+        chopi_set_bits(heap->bitmap, chopi_index(heap, addr), CHOPI_ALLOC);
+
+    heap->live_allocations++;
+    size_t allocated = (size_t)(heap->end - heap->start) - heap->free_bytes;
+    if (allocated > heap->peak_allocated_bytes)
+        heap->peak_allocated_bytes = allocated;
+    *out = block;
+    return CHOP_OK;
+}
+
+/* --- chop_try_deallocate -------------------------------------------------------- */
+
+/*
+ * Bitmap mode: whether the block of this order at addr may be freed.  O(1) bit tests,
+ * plus O(MAX_ORDER) to tell an interior pointer from one into free memory.
+ */
+static chop_status classify_bitmap(const chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    size_t index = chopi_index(heap, addr);
+    unsigned bits = chopi_bits(heap->bitmap, index);
+
+    if (!(bits & CHOPI_START)) {
+        /* Inside some block: its start is the first node boundary below that is a start. */
+        for (unsigned k = order + 1u; k <= (unsigned)CHOPI_TOP; k++) {
+            uintptr_t node = addr & ~(chopi_size_of(k) - 1u);
+            if (node < heap->start)
+                break;
+            unsigned outer = chopi_bits(heap->bitmap, chopi_index(heap, node));
+            if (outer & CHOPI_START)
+                return (outer & CHOPI_ALLOC) ? CHOP_ERR_INTERIOR_POINTER : CHOP_ERR_DOUBLE_FREE;
+        }
+        return CHOP_ERR_CORRUPTED; /* unreachable while invariant I1 holds */
+    }
+    if (!(bits & CHOPI_ALLOC))
+        return CHOP_ERR_DOUBLE_FREE;
+    if (!chopi_block_has_order(heap, index, order))
+        return CHOP_ERR_SIZE_MISMATCH;
+    return CHOP_OK;
+}
+
+/*
+ * Free-list mode: whether the block of this order at addr may be freed, judged by the
+ * free lists alone.  O(free blocks).  A claimed block lying wholly in allocated memory
+ * is accepted: without a bitmap nothing records where allocations begin.
+ */
+static chop_status classify_free_lists(const chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    uintptr_t size = chopi_size_of(order);
+    int overlapping = heap->end - addr < size;
+
+    for (unsigned k = CHOPI_MIN; k <= (unsigned)CHOPI_TOP; k++) {
+        for (const chop_free_block *b = heap->free_list[k]; b; b = b->next) {
+            uintptr_t free_addr = (uintptr_t)b;
+            if (free_addr <= addr && addr - free_addr < chopi_size_of(k))
+                return CHOP_ERR_DOUBLE_FREE;
+            if (free_addr > addr && free_addr - addr < size)
+                overlapping = 1;
+        }
+    }
+    return overlapping ? CHOP_ERR_SIZE_MISMATCH : CHOP_OK;
+}
+
+/* Returns a validated block to the heap, merging it with free buddies. O(MAX_ORDER). */
+static void release(chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    uint64_t *bitmap = heap->bitmap;
+
+    if (bitmap)
+        chopi_clear_bits(bitmap, chopi_index(heap, addr), CHOPI_ALLOC);
+    while (chopi_parent_is_node(heap, addr, order)) {
+        uintptr_t buddy = addr ^ chopi_size_of(order);
+        chop_free_block *free_buddy;
+        if (bitmap) {
+            /* The buddy starts a block (its parent is split); free and not split? */
+            size_t index = chopi_index(heap, buddy);
+            if (chopi_bits(bitmap, index) & CHOPI_ALLOC)
+                break;
+            if (order > CHOPI_MIN && chopi_starts(heap, index + ((size_t)1 << (order - CHOPI_MIN - 1u))))
+                break;
+            free_buddy = (chop_free_block *)buddy;
+        } else {
+            free_buddy = find_free(heap, buddy, order);
+            if (!free_buddy)
+                break;
+        }
+        unlink_free(heap, free_buddy, order);
+        uintptr_t upper = addr > buddy ? addr : buddy;
+        if (bitmap)
+            chopi_clear_bits(bitmap, chopi_index(heap, upper), CHOPI_START);
+        addr &= ~chopi_size_of(order);
+        order++;
+    }
+    push_free(heap, addr, order);
+}
+
+chop_status chop_try_deallocate(chop_heap *heap, void *ptr, size_t size, size_t align)
+{
+    if (!heap || !ptr)
+        return CHOP_ERR_NULL_ARGUMENT;
+    unsigned order;
+    chop_status status = chopi_layout_order(size, align, &order);
+    if (status != CHOP_OK)
+        return status;
+
+    uintptr_t addr = (uintptr_t)ptr;
+    if (addr < heap->start || addr >= heap->end)
+        return CHOP_ERR_OUTSIDE_HEAP;
+    if (addr & (chopi_size_of(order) - 1u))
+        return CHOP_ERR_MISALIGNED;
+    status = heap->bitmap ? classify_bitmap(heap, addr, order)
+                          : classify_free_lists(heap, addr, order);
+    if (status != CHOP_OK)
+        return status;
+
+    release(heap, addr, order);
+    heap->live_allocations--;
+    return CHOP_OK;
+}
