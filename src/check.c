@@ -54,10 +54,14 @@ static int bitmap_block_is_free(const chop_heap *heap, uintptr_t addr, unsigned 
  */
 static int bitmap_is_sound(const chop_heap *heap)
 {
-    size_t free_blocks[CHOPALLOC_MAX_ORDER] = {0};
+    size_t free_blocks[CHOPALLOC_MAX_ORDER];
     size_t allocated = 0;
     size_t blocks = chopi_blocks(heap);
     size_t index = 0;
+
+    /* A loop, not "= {0}": compilers lower a zero initialiser to memset. */
+    for (unsigned k = 0; k < CHOPALLOC_MAX_ORDER; k++)
+        free_blocks[k] = 0;
 
     while (index < blocks) {
         uintptr_t addr = chopi_address(heap, index);
