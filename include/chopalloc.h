@@ -24,6 +24,7 @@
 extern "C" {
 #endif
 
+/** @cond CHOP_PRIVATE */
 /* Widths the preprocessor can see: used to pick defaults and reject bad builds. */
 #if UINTPTR_MAX > 0xFFFFFFFFu
 #define CHOP_PTR_BITS_ 64
@@ -40,6 +41,7 @@ extern "C" {
 #else
 #define CHOP_SIZE_BITS_ 16
 #endif
+/** @endcond */
 
 /**
  * @brief Order of the smallest block: log2(#CHOP_MIN_BLOCK_SIZE).
