@@ -7,6 +7,9 @@
 static const char *const messages[CHOP_STATUS_COUNT] = {
     [CHOP_OK] = "success",
     [CHOP_ERR_NULL_ARGUMENT] = "a required pointer argument is NULL",
+    /* False positive: each entry is designated, and the literals continued on the next
+       line of an entry are concatenated on purpose. */
+    /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma) */
     [CHOP_ERR_BAD_REGION] = "the region is NULL, holds no whole minimum block, wraps around "
                             "the address space, or overlaps the bitmap or the heap structure",
     [CHOP_ERR_BITMAP_TOO_SMALL] = "the bitmap has fewer words than chop_bitmap_words_needed()",
