@@ -1,0 +1,261 @@
+/*
+ * chop_check() against corrupted heaps: each case breaks one invariant the way a stray
+ * write would (a free block's links, the chop_heap's counters, a bitmap bit) and asserts
+ * that chop_check() answers CHOP_ERR_CORRUPTED, having first answered CHOP_OK.
+ * SPDX-License-Identifier: MIT
+ *
+ * White-box: it includes src/internal.h for the free-block layout and the bitmap
+ * encoding, so the corruptions follow the library if either changes.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "chopalloc.h"
+#include "../src/internal.h"
+#include "tap.h"
+
+#define ARENA 4096u
+#define SMALL 64u /* above the minimum block on every target, so its buddy is a node */
+
+static _Alignas(ARENA) unsigned char arena[2u * ARENA];
+static uint64_t bitmap[CHOP_BITMAP_WORDS(2u * ARENA)];
+
+enum { MODE_BITMAP, MODE_FREELIST };
+
+/* A fresh heap over the first `size` bytes of the arena; fails the run if refused. */
+static void fresh_heap(chop_heap *heap, int mode, size_t size)
+{
+    for (size_t w = 0; w < sizeof bitmap / sizeof bitmap[0]; w++)
+        bitmap[w] = 0;
+    chop_status st = chop_init(heap, arena, size, mode == MODE_BITMAP ? bitmap : NULL,
+                               mode == MODE_BITMAP ? sizeof bitmap / sizeof bitmap[0] : 0);
+    if (st != CHOP_OK)
+        tap_bail_out("chop_init: %s", chop_strerror(st));
+}
+
+static void *allocate(chop_heap *heap, size_t size)
+{
+    void *p = NULL;
+    chop_status st = chop_try_allocate(heap, size, 1, &p);
+    if (st != CHOP_OK)
+        tap_bail_out("chop_try_allocate(%zu): %s", size, chop_strerror(st));
+    return p;
+}
+
+static unsigned order_of(size_t size)
+{
+    return chopi_floor_log2(size);
+}
+
+static size_t index_of(const chop_heap *heap, const void *p)
+{
+    return chopi_index(heap, (uintptr_t)p);
+}
+
+/* The first free block of an order: the head of its list. */
+static chop_free_block *free_head(const chop_heap *heap, unsigned order)
+{
+    return (chop_free_block *)heap->free_list[order];
+}
+
+/*
+ * A heap holding three SMALL allocations: a and b are buddies (both allocated), c's
+ * buddy is free, and one free block of every order from SMALL's up to the arena's half.
+ */
+typedef struct scene {
+    chop_heap heap;
+    unsigned char *a, *b, *c;
+    chop_free_block *free_small; /* c's free buddy */
+} scene;
+
+static void set_scene(scene *s, int mode)
+{
+    fresh_heap(&s->heap, mode, ARENA);
+    s->a = allocate(&s->heap, SMALL);
+    s->b = allocate(&s->heap, SMALL);
+    s->c = allocate(&s->heap, SMALL);
+    s->free_small = free_head(&s->heap, order_of(SMALL));
+    if (((uintptr_t)s->a ^ (uintptr_t)s->b) != SMALL || s->free_small == NULL ||
+        ((uintptr_t)s->c ^ (uintptr_t)s->free_small) != SMALL ||
+        s->free_small->next != NULL || chop_check(&s->heap) != CHOP_OK)
+        tap_bail_out("the scene's layout is not what the tests assume");
+}
+
+static void expect_corrupted(const chop_heap *heap, const char *mode, const char *what)
+{
+    tap_is_status(chop_check(heap), CHOP_ERR_CORRUPTED, "%s: %s", mode, what);
+}
+
+/* Corruptions every mode detects: the free lists and the heap's own counters. */
+static void test_lists(int mode)
+{
+    const char *name = mode == MODE_BITMAP ? "bitmap" : "free-list";
+    unsigned k = order_of(SMALL);
+    scene s;
+
+    set_scene(&s, mode);
+    tap_is_status(chop_check(&s.heap), CHOP_OK, "%s: the scene is sound", name);
+
+    set_scene(&s, mode);
+    s.free_small->next = s.free_small;
+    expect_corrupted(&s.heap, name, "a free block's next link points to itself (a cycle)");
+
+    set_scene(&s, mode);
+    s.free_small->prev = s.free_small;
+    expect_corrupted(&s.heap, name, "a list head's prev link is not NULL");
+
+    set_scene(&s, mode);
+    s.heap.free_list[k] = &s.heap;
+    expect_corrupted(&s.heap, name, "a list head points outside the heap");
+
+    set_scene(&s, mode);
+    s.heap.free_list[k] = (unsigned char *)s.free_small + CHOP_MIN_BLOCK_SIZE;
+    expect_corrupted(&s.heap, name, "a list head is not aligned to its order");
+
+    set_scene(&s, mode);
+    s.heap.free_list[k] = (void *)(s.heap.end - CHOP_MIN_BLOCK_SIZE);
+    s.heap.free_count[k] = 1;
+    expect_corrupted(&s.heap, name, "a list node reaches past the end of the heap");
+
+    set_scene(&s, mode);
+    s.heap.nonempty ^= (uint64_t)1 << k;
+    expect_corrupted(&s.heap, name, "the non-empty mask disagrees with a list");
+
+    set_scene(&s, mode);
+    s.heap.free_count[0] = 1;
+    expect_corrupted(&s.heap, name, "a count below the minimum order is not zero");
+
+    set_scene(&s, mode);
+    s.heap.free_count[k]++;
+    expect_corrupted(&s.heap, name, "a list is shorter than its count");
+
+    set_scene(&s, mode);
+    s.heap.free_bytes -= CHOP_MIN_BLOCK_SIZE;
+    expect_corrupted(&s.heap, name, "free_bytes is not the sum of the free blocks");
+
+    set_scene(&s, mode);
+    s.heap.free_bytes = SIZE_MAX;
+    expect_corrupted(&s.heap, name, "free_bytes exceeds the heap");
+
+    set_scene(&s, mode);
+    s.heap.start = s.heap.end;
+    expect_corrupted(&s.heap, name, "the heap's start is not below its end");
+
+    set_scene(&s, mode);
+    s.heap.start += 1u;
+    expect_corrupted(&s.heap, name, "the heap's start is not minimum-block aligned");
+}
+
+/*
+ * Free-list mode: a node pushed by hand onto a list, shape and counters kept
+ * consistent, so only the overlap and merge checks can catch it.
+ */
+static void push_fake_free(chop_heap *heap, void *where, unsigned order)
+{
+    chop_free_block *node = where;
+    chop_free_block *head = free_head(heap, order);
+
+    node->prev = NULL;
+    node->next = head;
+    if (head)
+        head->prev = node;
+    heap->free_list[order] = node;
+    heap->free_count[order]++;
+    heap->nonempty |= (uint64_t)1 << order;
+    heap->free_bytes += chopi_size_of(order);
+}
+
+static void test_free_list_sets(void)
+{
+    unsigned k = order_of(SMALL);
+    scene s;
+
+    set_scene(&s, MODE_FREELIST);
+    push_fake_free(&s.heap, s.c, k);
+    expect_corrupted(&s.heap, "free-list", "two free buddies left unmerged");
+
+    set_scene(&s, MODE_FREELIST);
+    /* Order k + 1 is empty: c and its free buddy came from its only block. */
+    chop_free_block *bigger = free_head(&s.heap, k + 2u);
+    if (!bigger)
+        tap_bail_out("no free block of order %u", k + 2u);
+    push_fake_free(&s.heap, (unsigned char *)bigger + SMALL, k);
+    expect_corrupted(&s.heap, "free-list", "a free block lies inside another");
+}
+
+static void clear_bits(chop_heap *heap, const void *p, unsigned bits)
+{
+    chopi_clear_bits(heap->bitmap, index_of(heap, p), bits);
+}
+
+static void set_bits(chop_heap *heap, const void *p, unsigned bits)
+{
+    chopi_set_bits(heap->bitmap, index_of(heap, p), bits);
+}
+
+/* Bitmap mode: a bit flipped by a stray write. */
+static void test_bitmap(void)
+{
+    const char *name = "bitmap";
+    scene s;
+
+    set_scene(&s, MODE_BITMAP);
+    clear_bits(&s.heap, s.a, CHOPI_START);
+    expect_corrupted(&s.heap, name, "an allocated block lost its START bit");
+
+    set_scene(&s, MODE_BITMAP);
+    set_bits(&s.heap, s.a + CHOP_MIN_BLOCK_SIZE, CHOPI_ALLOC);
+    expect_corrupted(&s.heap, name, "a bit is set inside a block");
+
+    set_scene(&s, MODE_BITMAP);
+    clear_bits(&s.heap, s.a, CHOPI_ALLOC);
+    clear_bits(&s.heap, s.b, CHOPI_ALLOC);
+    s.heap.live_allocations -= 2u;
+    expect_corrupted(&s.heap, name, "two buddies marked free but not merged");
+
+    set_scene(&s, MODE_BITMAP);
+    s.heap.live_allocations++;
+    expect_corrupted(&s.heap, name, "live_allocations disagrees with the ALLOC bits");
+
+    set_scene(&s, MODE_BITMAP);
+    clear_bits(&s.heap, s.a, CHOPI_ALLOC);
+    s.heap.live_allocations--;
+    expect_corrupted(&s.heap, name, "more free blocks in the bitmap than on the list");
+
+    set_scene(&s, MODE_BITMAP);
+    clear_bits(&s.heap, s.a, CHOPI_ALLOC);
+    set_bits(&s.heap, s.free_small, CHOPI_ALLOC);
+    expect_corrupted(&s.heap, name, "a list node is allocated in the bitmap");
+
+    /* A heap whose last bitmap word has room past the last block. */
+    chop_heap heap;
+    fresh_heap(&heap, MODE_BITMAP, ARENA + 3u * CHOP_MIN_BLOCK_SIZE);
+    size_t blocks = chopi_blocks(&heap);
+    tap_ok(blocks % 32u != 0, "bitmap: %zu blocks leave bits spare in the last word", blocks);
+    tap_is_status(chop_check(&heap), CHOP_OK, "bitmap: the heap with spare bits is sound");
+    chopi_set_bits(heap.bitmap, blocks, CHOPI_START);
+    expect_corrupted(&heap, name, "a bit is set past the last block");
+
+    /* A free that finds no block start at or around its pointer. */
+    fresh_heap(&heap, MODE_BITMAP, ARENA);
+    void *p = allocate(&heap, SMALL);
+    for (size_t w = 0; w < CHOP_BITMAP_WORDS(ARENA); w++)
+        bitmap[w] = 0;
+    chop_heap before = heap;
+    tap_is_status(chop_try_deallocate(&heap, p, SMALL, 1), CHOP_ERR_CORRUPTED,
+                  "bitmap: freeing into a bitmap with no START bits is refused");
+    tap_ok(memcmp(&heap, &before, sizeof heap) == 0, "bitmap: the refused free changed nothing");
+}
+
+int main(void)
+{
+    if (CHOPALLOC_HAVE_BITMAP) {
+        test_lists(MODE_BITMAP);
+        test_bitmap();
+    } else {
+        tap_skip(24, "built with --disable-bitmap");
+    }
+    test_lists(MODE_FREELIST);
+    test_free_list_sets();
+    return tap_done();
+}
