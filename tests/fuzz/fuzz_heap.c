@@ -1,0 +1,249 @@
+/*
+ * libFuzzer target: the input is a heap and a sequence of calls on it, checked against a
+ * model of the live allocations.
+ * SPDX-License-Identifier: MIT
+ *
+ * Input: byte 0 picks the mode (bit 0: free-list) and, with byte 1, where the region
+ * starts in the arena; bytes 2-3 its size.  Then 4-byte operations: an opcode byte and
+ * three argument bytes.  After every call: the status is the one the model expects (a
+ * refused call left the heap, the bitmap and the whole arena byte-for-byte unchanged),
+ * chop_check() passes, and every live block still holds the bytes written into it.
+ * Free-list mode cannot detect an interior pointer or a too-small layout inside live
+ * memory (README), so those frees are tried in bitmap mode only.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chopalloc.h"
+
+#define ARENA 16384u
+#define SLOTS 64u
+
+static _Alignas(ARENA) unsigned char arena[ARENA];
+static unsigned char arena_before[ARENA];
+static uint64_t bitmap[CHOP_BITMAP_WORDS(ARENA)];
+static uint64_t bitmap_before[CHOP_BITMAP_WORDS(ARENA)];
+
+typedef struct slot {
+    unsigned char *ptr; /* NULL: unused */
+    size_t size, align, block;
+    unsigned char fill;
+} slot;
+
+static slot live[SLOTS];
+static chop_heap heap, heap_before;
+static int bitmap_mode;
+static uintptr_t region_lo, region_hi;
+static unsigned char *stale_ptr; /* the last pointer freed, and its layout */
+static size_t stale_size, stale_align;
+
+#define REQUIRE(cond) \
+    do { \
+        if (!(cond)) \
+            abort(); \
+    } while (0)
+
+/* The block a valid layout gets: the model's copy of the allocation rule. */
+static size_t block_size(size_t size, size_t align)
+{
+    size_t block = CHOP_MIN_BLOCK_SIZE;
+    while (block < size || block < align)
+        block *= 2u;
+    return block;
+}
+
+static void snapshot(void)
+{
+    heap_before = heap;
+    memcpy(arena_before, arena, ARENA);
+    memcpy(bitmap_before, bitmap, sizeof bitmap);
+}
+
+/* A refused call changes nothing but, for an allocation, the failed-request count. */
+static void require_unchanged(int was_allocation)
+{
+    chop_heap now = heap;
+    if (was_allocation && now.failed_requests == heap_before.failed_requests + 1u)
+        now.failed_requests = heap_before.failed_requests;
+    REQUIRE(memcmp(&now, &heap_before, sizeof now) == 0);
+    REQUIRE(memcmp(arena, arena_before, ARENA) == 0);
+    REQUIRE(memcmp(bitmap, bitmap_before, sizeof bitmap) == 0);
+}
+
+static void require_sound(void)
+{
+    REQUIRE(chop_check(&heap) == CHOP_OK);
+    for (unsigned i = 0; i < SLOTS; i++)
+        for (size_t j = 0; live[i].ptr && j < live[i].size; j++)
+            REQUIRE(live[i].ptr[j] == live[i].fill);
+}
+
+/* The live slot whose block holds addr, or -1. */
+static int slot_holding(uintptr_t addr)
+{
+    for (unsigned i = 0; i < SLOTS; i++) {
+        uintptr_t p = (uintptr_t)live[i].ptr;
+        if (live[i].ptr && addr >= p && addr - p < live[i].block)
+            return (int)i;
+    }
+    return -1;
+}
+
+static void do_allocate(unsigned i, const uint8_t *arg)
+{
+    /* Mostly small sizes; sometimes huge ones and invalid alignments. */
+    size_t size = (size_t)arg[1] << 8 | arg[2];
+    size_t align = (size_t)1 << (arg[0] % 16u);
+    if (arg[0] & 0x80u)
+        size = SIZE_MAX - size;
+    if (arg[0] & 0x40u)
+        align = arg[0] & 0x0Fu; /* 0 and non-powers of two */
+    if (live[i].ptr)
+        return;
+
+    void *p = NULL;
+    snapshot();
+    chop_status st = chop_try_allocate(&heap, size, align, &p);
+    int layout_ok = size != 0 && align != 0 && (align & (align - 1u)) == 0 &&
+                    size <= CHOP_LARGEST_BLOCK_SIZE && align <= CHOP_LARGEST_BLOCK_SIZE;
+    if (st != CHOP_OK) {
+        REQUIRE(p == NULL);
+        REQUIRE(st == CHOP_ERR_OUT_OF_MEMORY || st == CHOP_ERR_TOO_LARGE ||
+                st == CHOP_ERR_INVALID_LAYOUT);
+        if (st == CHOP_ERR_OUT_OF_MEMORY)
+            REQUIRE(layout_ok);
+        require_unchanged(1);
+        return;
+    }
+    REQUIRE(layout_ok);
+    size_t block = block_size(size, align);
+    uintptr_t a = (uintptr_t)p;
+    REQUIRE(a >= region_lo && a < region_hi && region_hi - a >= block);
+    REQUIRE(a % block == 0);
+    for (unsigned j = 0; j < SLOTS; j++) {
+        uintptr_t q = (uintptr_t)live[j].ptr;
+        if (live[j].ptr)
+            REQUIRE(a + block <= q || q + live[j].block <= a);
+    }
+    live[i] = (slot){p, size, align, block, (unsigned char)(i * 37u + 1u)};
+    memset(p, live[i].fill, size);
+}
+
+static void forget(unsigned i)
+{
+    stale_ptr = live[i].ptr;
+    stale_size = live[i].size;
+    stale_align = live[i].align;
+    live[i].ptr = NULL;
+}
+
+static void free_expect(void *ptr, size_t size, size_t align, int should_succeed)
+{
+    snapshot();
+    chop_status st = chop_try_deallocate(&heap, ptr, size, align);
+    if (should_succeed) {
+        REQUIRE(st == CHOP_OK);
+    } else {
+        REQUIRE(st != CHOP_OK);
+        require_unchanged(0);
+    }
+}
+
+static void do_free(unsigned i, const uint8_t *arg)
+{
+    slot *s = &live[i];
+    if (!s->ptr)
+        return;
+    switch (arg[0] % 4u) {
+    case 0: /* the right layout */
+        free_expect(s->ptr, s->size, s->align, 1);
+        forget(i);
+        break;
+    case 1: { /* another size: fine if it maps to the same block */
+        size_t size = (size_t)arg[1] << 8 | arg[2];
+        int same = size != 0 && block_size(size, s->align) == s->block;
+        if (!same && !bitmap_mode && size != 0)
+            return; /* may claim only live memory: undetectable without a bitmap */
+        free_expect(s->ptr, size, s->align, same);
+        if (same)
+            forget(i);
+        break;
+    }
+    case 2: { /* an interior pointer */
+        size_t offset = (size_t)(arg[1] + 1u) * CHOP_MIN_BLOCK_SIZE % s->block;
+        if (offset == 0 || !bitmap_mode)
+            return;
+        free_expect(s->ptr + offset, CHOP_MIN_BLOCK_SIZE, 1, 0);
+        break;
+    }
+    default: { /* a foreign pointer: in the arena but outside the region, or wild */
+        unsigned char *p = (arg[1] & 1u) ? arena + (arg[2] % 2u ? ARENA - 16u : 0u)
+                                         : (unsigned char *)&heap_before;
+        if ((uintptr_t)p >= region_lo && (uintptr_t)p < region_hi)
+            return;
+        free_expect(p, 16, 1, 0);
+        break;
+    }
+    }
+}
+
+/* The last pointer freed, freed again: refused unless it became live again. */
+static void do_stale_free(void)
+{
+    if (!stale_ptr)
+        return;
+    int holder = slot_holding((uintptr_t)stale_ptr);
+    if (holder >= 0 && (!bitmap_mode || live[holder].ptr == stale_ptr))
+        return; /* a legitimate free of the new owner, or undetectable */
+    free_expect(stale_ptr, stale_size, stale_align, 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 4)
+        return 0;
+    bitmap_mode = CHOPALLOC_HAVE_BITMAP && !(data[0] & 1u);
+    size_t offset = ((size_t)data[0] >> 1 | (size_t)data[1] << 7) % 1024u;
+    size_t length = ((size_t)data[2] << 8 | data[3]) % (ARENA - offset + 1u);
+
+    memset(live, 0, sizeof live);
+    stale_ptr = NULL;
+    memset(bitmap, 0, sizeof bitmap);
+    chop_status st = chop_init(&heap, arena + offset, length, bitmap_mode ? bitmap : NULL,
+                               bitmap_mode ? CHOP_BITMAP_WORDS(ARENA) : 0);
+    if (st != CHOP_OK) {
+        REQUIRE(st == CHOP_ERR_BAD_REGION);
+        return 0;
+    }
+    chop_stats stats;
+    chop_get_stats(&heap, &stats);
+    region_lo = (uintptr_t)(arena + offset);
+    region_hi = region_lo + length;
+    require_sound();
+
+    for (size_t at = 4; at + 4 <= size; at += 4) {
+        unsigned op = data[at] >> 6;
+        unsigned i = data[at] % SLOTS;
+        const uint8_t *arg = data + at + 1;
+        if (op == 0 || op == 1)
+            do_allocate(i, arg);
+        else if (op == 2)
+            do_free(i, arg);
+        else
+            do_stale_free();
+        require_sound();
+    }
+    /* Drain: everything frees and the heap is whole again. */
+    for (unsigned i = 0; i < SLOTS; i++)
+        if (live[i].ptr)
+            free_expect(live[i].ptr, live[i].size, live[i].align, 1);
+    chop_stats after;
+    chop_get_stats(&heap, &after);
+    REQUIRE(after.live_allocations == 0 && after.free_bytes == after.managed_bytes);
+    REQUIRE(after.managed_bytes == stats.managed_bytes);
+    REQUIRE(chop_check(&heap) == CHOP_OK);
+    return 0;
+}
