@@ -22,15 +22,25 @@ static uint64_t bitmap[CHOP_BITMAP_WORDS(2u * ARENA)];
 
 enum { MODE_BITMAP, MODE_FREELIST };
 
-/* A fresh heap over the first `size` bytes of the arena; fails the run if refused. */
-static void fresh_heap(chop_heap *heap, int mode, size_t size)
+/* A fresh heap over `size` bytes of the arena from `offset`; fails the run if refused. */
+static void fresh_heap_in(chop_heap *heap, int mode, size_t offset, size_t size)
 {
     for (size_t w = 0; w < sizeof bitmap / sizeof bitmap[0]; w++)
         bitmap[w] = 0;
-    chop_status st = chop_init(heap, arena, size, mode == MODE_BITMAP ? bitmap : NULL,
+    chop_status st = chop_init(heap, arena + offset, size, mode == MODE_BITMAP ? bitmap : NULL,
                                mode == MODE_BITMAP ? sizeof bitmap / sizeof bitmap[0] : 0);
     if (st != CHOP_OK)
         tap_bail_out("chop_init: %s", chop_strerror(st));
+}
+
+static void fresh_heap(chop_heap *heap, int mode, size_t size)
+{
+    fresh_heap_in(heap, mode, 0, size);
+}
+
+static void fresh_heap_at(chop_heap *heap, size_t offset, size_t size)
+{
+    fresh_heap_in(heap, MODE_BITMAP, offset, size);
 }
 
 static void *allocate(chop_heap *heap, size_t size)
@@ -116,6 +126,15 @@ static void test_lists(int mode)
     s.heap.free_list[k] = (void *)(s.heap.end - CHOP_MIN_BLOCK_SIZE);
     s.heap.free_count[k] = 1;
     expect_corrupted(&s.heap, name, "a list node reaches past the end of the heap");
+
+    set_scene(&s, mode);
+    s.heap.free_list[k] = (void *)s.heap.end;
+    expect_corrupted(&s.heap, name, "a list head points just past the end of the heap");
+
+    set_scene(&s, mode);
+    s.heap.free_list[0] = s.free_small;
+    s.heap.nonempty |= 1u;
+    expect_corrupted(&s.heap, name, "a list below the minimum order is not empty");
 
     set_scene(&s, mode);
     s.heap.nonempty ^= (uint64_t)1 << k;
@@ -236,15 +255,23 @@ static void test_bitmap(void)
     chopi_set_bits(heap.bitmap, blocks, CHOPI_START);
     expect_corrupted(&heap, name, "a bit is set past the last block");
 
-    /* A free that finds no block start at or around its pointer. */
-    fresh_heap(&heap, MODE_BITMAP, ARENA);
-    void *p = allocate(&heap, SMALL);
-    for (size_t w = 0; w < CHOP_BITMAP_WORDS(ARENA); w++)
-        bitmap[w] = 0;
-    chop_heap before = heap;
-    tap_is_status(chop_try_deallocate(&heap, p, SMALL, 1), CHOP_ERR_CORRUPTED,
-                  "bitmap: freeing into a bitmap with no START bits is refused");
-    tap_ok(memcmp(&heap, &before, sizeof heap) == 0, "bitmap: the refused free changed nothing");
+    /*
+     * A free that finds no block start at or around its pointer: the search for an
+     * enclosing block runs off the top orders, or (region at half the arena's
+     * alignment) below the heap's start.
+     */
+    for (unsigned start = 0; start <= ARENA / 2u; start += ARENA / 2u) {
+        fresh_heap_at(&heap, start, ARENA);
+        void *p = allocate(&heap, SMALL);
+        for (size_t w = 0; w < sizeof bitmap / sizeof bitmap[0]; w++)
+            bitmap[w] = 0;
+        chop_heap before = heap;
+        tap_is_status(chop_try_deallocate(&heap, p, SMALL, 1), CHOP_ERR_CORRUPTED,
+                      "bitmap, region at offset %u: freeing into a bitmap with no START bits "
+                      "is refused", start);
+        tap_ok(memcmp(&heap, &before, sizeof heap) == 0,
+               "bitmap, region at offset %u: the refused free changed nothing", start);
+    }
 }
 
 int main(void)
@@ -253,7 +280,7 @@ int main(void)
         test_lists(MODE_BITMAP);
         test_bitmap();
     } else {
-        tap_skip(24, "built with --disable-bitmap");
+        tap_skip(30, "built with --disable-bitmap");
     }
     test_lists(MODE_FREELIST);
     test_free_list_sets();
