@@ -12,16 +12,7 @@
 
 #include "chopalloc.h"
 #include "tap.h"
-
-#define MIN_BLOCK CHOP_MIN_BLOCK_SIZE
-#define TOP_ORDER (CHOPALLOC_MAX_ORDER - 1)
-
-enum { MODE_BITMAP, MODE_FREELIST };
-
-static const char *mode_name(int mode)
-{
-    return mode == MODE_BITMAP ? "bitmap" : "free-list";
-}
+#include "testlib.h"
 
 /* Constant-expression use of the macros: file-scope arrays and static assertions. */
 static uint64_t static_bitmap_1k[CHOP_BITMAP_WORDS(1024)];
@@ -35,11 +26,6 @@ static chop_heap static_heap; /* a heap needs no allocation of its own */
 #define ARENA_SIZE 8192u
 static _Alignas(4096) unsigned char arena[ARENA_SIZE];
 static uint64_t bitmap_store[CHOP_BITMAP_WORDS(ARENA_SIZE) + 8];
-
-static size_t pow2(unsigned k)
-{
-    return (size_t)1 << k;
-}
 
 /* The order of a request, straight from the contract. */
 static unsigned expected_order(size_t size, size_t align)
@@ -55,25 +41,9 @@ static unsigned expected_order(size_t size, size_t align)
 /* The fresh heap's statistics, from the contract's greedy carving. */
 static void expected_fresh(const void *memory, size_t size, chop_stats *st)
 {
-    uintptr_t base = (uintptr_t)memory;
-    uintptr_t start = (base + MIN_BLOCK - 1u) / MIN_BLOCK * MIN_BLOCK;
-    uintptr_t end = (base + size) / MIN_BLOCK * MIN_BLOCK;
-
-    memset(st, 0, sizeof *st);
-    if (end <= start)
-        return;
-    st->managed_bytes = (size_t)(end - start);
-    st->unusable_bytes = size - st->managed_bytes;
-    st->free_bytes = st->managed_bytes;
-    for (uintptr_t a = start; a < end;) {
-        unsigned t = TOP_ORDER;
-        while (a % pow2(t) != 0 || end - a < pow2(t))
-            t--;
-        st->free_blocks[t]++;
-        if (pow2(t) > st->largest_free_block)
-            st->largest_free_block = pow2(t);
-        a += pow2(t);
-    }
+    struct carving c;
+    carve((uintptr_t)memory, size, &c);
+    *st = c.fresh;
 }
 
 static chop_status init_mode(chop_heap *heap, void *memory, size_t size, int mode)
@@ -81,13 +51,6 @@ static chop_status init_mode(chop_heap *heap, void *memory, size_t size, int mod
     if (mode == MODE_BITMAP)
         return chop_init(heap, memory, size, bitmap_store, chop_bitmap_words_needed(size));
     return chop_init(heap, memory, size, NULL, 0);
-}
-
-static chop_stats stats_of(const chop_heap *heap)
-{
-    chop_stats st;
-    chop_get_stats(heap, &st);
-    return st;
 }
 
 /* The fresh statistics as they should read after every block has been freed again. */

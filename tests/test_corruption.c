@@ -13,14 +13,13 @@
 #include "chopalloc.h"
 #include "../src/internal.h"
 #include "tap.h"
+#include "testlib.h"
 
 #define ARENA 4096u
 #define SMALL 64u /* above the minimum block on every target, so its buddy is a node */
 
 static _Alignas(ARENA) unsigned char arena[2u * ARENA];
 static uint64_t bitmap[CHOP_BITMAP_WORDS(2u * ARENA)];
-
-enum { MODE_BITMAP, MODE_FREELIST };
 
 /* A fresh heap over `size` bytes of the arena from `offset`; fails the run if refused. */
 static void fresh_heap_in(chop_heap *heap, int mode, size_t offset, size_t size)

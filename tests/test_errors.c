@@ -14,28 +14,13 @@
 
 #include "chopalloc.h"
 #include "tap.h"
-
-#define MIN_BLOCK CHOP_MIN_BLOCK_SIZE
-#define LARGEST CHOP_LARGEST_BLOCK_SIZE
-#define TOP_ORDER (CHOPALLOC_MAX_ORDER - 1)
-
-enum { MODE_BITMAP, MODE_FREELIST };
-
-static const char *mode_name(int mode)
-{
-    return mode == MODE_BITMAP ? "bitmap" : "free-list";
-}
+#include "testlib.h"
 
 #define ARENA_SIZE 8192u
 #define GUARD_WORDS 4u
 #define GUARD UINT64_C(0xC0FFEE00DEADBEEF)
 static _Alignas(4096) unsigned char arena[ARENA_SIZE];
 static uint64_t bitmap_store[CHOP_BITMAP_WORDS(ARENA_SIZE) + GUARD_WORDS];
-
-static size_t pow2(unsigned k)
-{
-    return (size_t)1 << k;
-}
 
 /* ------------------------------------------------------------------------------ */
 /* A heap under test and snapshots of everything a refused call must leave alone.  */
@@ -56,13 +41,6 @@ struct snapshot {
 };
 
 static struct snapshot snap_before;
-
-static chop_stats stats_of(const chop_heap *heap)
-{
-    chop_stats st;
-    chop_get_stats(heap, &st);
-    return st;
-}
 
 static void fx_init(struct fixture *fx, int mode, unsigned char *mem, size_t size)
 {

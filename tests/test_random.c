@@ -27,17 +27,7 @@
 
 #include "chopalloc.h"
 #include "tap.h"
-
-#define MIN_BLOCK CHOP_MIN_BLOCK_SIZE
-#define LARGEST CHOP_LARGEST_BLOCK_SIZE
-#define TOP_ORDER ((unsigned)CHOPALLOC_MAX_ORDER - 1u)
-
-enum { MODE_BITMAP, MODE_FREELIST };
-
-static const char *mode_name(int mode)
-{
-    return mode == MODE_BITMAP ? "bitmap" : "free-list";
-}
+#include "testlib.h"
 
 #define SEEDS 8u
 #define STEPS_PER_SEED 20000u /* 160000 operations per mode */
@@ -65,11 +55,6 @@ static uint64_t rng(void)
 static size_t below(size_t n)
 {
     return (size_t)(rng() % (uint64_t)n);
-}
-
-static size_t pow2(unsigned k)
-{
-    return (size_t)1 << k;
 }
 
 /* ------------------------------------------------------------------------------ */

@@ -20,17 +20,7 @@
 
 #include "chopalloc.h"
 #include "tap.h"
-
-#define MIN_BLOCK CHOP_MIN_BLOCK_SIZE
-#define LARGEST CHOP_LARGEST_BLOCK_SIZE
-#define TOP_ORDER (CHOPALLOC_MAX_ORDER - 1)
-
-enum { MODE_BITMAP, MODE_FREELIST };
-
-static const char *mode_name(int mode)
-{
-    return mode == MODE_BITMAP ? "bitmap" : "free-list";
-}
+#include "testlib.h"
 
 #define BUF_SIZE 16384u
 static _Alignas(8192) unsigned char buf[BUF_SIZE];
@@ -38,11 +28,6 @@ static uint64_t bitmap_store[CHOP_BITMAP_WORDS(BUF_SIZE)];
 /* One flag per minimum block of buf: handed out and not yet freed. */
 static unsigned char taken[BUF_SIZE / 4];
 static void *blocks[BUF_SIZE / 4];
-
-static size_t pow2(unsigned k)
-{
-    return (size_t)1 << k;
-}
 
 static uint64_t rng_state = UINT64_C(0x9E3779B97F4A7C15);
 
@@ -55,50 +40,11 @@ static uint64_t rng(void)
     return rng_state * UINT64_C(2685821657736338717);
 }
 
-struct carving {
-    int ok; /* at least one whole minimum block */
-    uintptr_t start, end;
-    chop_stats fresh; /* the statistics of the fresh heap */
-};
-
-/* The contract's carving: start rounded up, end rounded down to the minimum block,
- * then at each address the largest aligned order that fits, up to the top order. */
-static void carve(uintptr_t base, size_t size, struct carving *c)
-{
-    memset(c, 0, sizeof *c);
-    if (size > UINTPTR_MAX - base)
-        return;
-    c->start = (base + MIN_BLOCK - 1u) / MIN_BLOCK * MIN_BLOCK;
-    c->end = (base + size) / MIN_BLOCK * MIN_BLOCK;
-    if (c->end <= c->start || c->start < base)
-        return;
-    c->ok = 1;
-    c->fresh.managed_bytes = (size_t)(c->end - c->start);
-    c->fresh.unusable_bytes = size - c->fresh.managed_bytes;
-    c->fresh.free_bytes = c->fresh.managed_bytes;
-    for (uintptr_t a = c->start; a < c->end;) {
-        unsigned t = TOP_ORDER;
-        while (a % pow2(t) != 0 || c->end - a < pow2(t))
-            t--;
-        c->fresh.free_blocks[t]++;
-        if (pow2(t) > c->fresh.largest_free_block)
-            c->fresh.largest_free_block = pow2(t);
-        a += pow2(t);
-    }
-}
-
 static chop_status init_mode(chop_heap *heap, void *memory, size_t size, int mode)
 {
     if (mode == MODE_BITMAP)
         return chop_init(heap, memory, size, bitmap_store, chop_bitmap_words_needed(size));
     return chop_init(heap, memory, size, NULL, 0);
-}
-
-static chop_stats stats_of(const chop_heap *heap)
-{
-    chop_stats st;
-    chop_get_stats(heap, &st);
-    return st;
 }
 
 /* ------------------------------------------------------------------------------ */
