@@ -2,7 +2,7 @@
  * Reading a heap: the invariant checker and the statistics.
  * SPDX-License-Identifier: MIT
  */
-#include "internal.h"
+#include "annotate.h"
 
 /*
  * I2 (list shape) and I4: every list is a well-formed doubly linked list of nodes of
@@ -15,20 +15,25 @@ static int free_lists_are_sound(const chop_heap *heap)
 
     for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++) {
         const chop_free_block *prev = NULL;
-        const chop_free_block *block = heap->free_list[k];
+        chop_free_block *block = heap->free_list[k];
+        chop_free_block *next;
         size_t count = 0;
 
         if (((heap->nonempty >> k) & 1u) != (block != NULL))
             return 0;
         if (k < (unsigned)CHOPI_MIN && (block || heap->free_count[k]))
             return 0;
-        for (; block; prev = block, block = block->next) {
+        for (; block; prev = block, block = next) {
             uintptr_t addr = (uintptr_t)block;
+            chop_free_block *block_prev;
             if (count++ == heap->free_count[k])
                 return 0; /* longer than counted, or a cycle */
             if (addr < heap->start || addr >= heap->end || heap->end - addr < chopi_size_of(k))
                 return 0;
-            if ((addr & (chopi_size_of(k) - 1u)) != 0 || block->prev != prev)
+            if ((addr & (chopi_size_of(k) - 1u)) != 0)
+                return 0;
+            chopi_get_links(block, &next, &block_prev);
+            if (block_prev != prev)
                 return 0;
             free_bytes += chopi_size_of(k);
         }
@@ -97,7 +102,7 @@ static int bitmap_is_sound(const chop_heap *heap)
     for (unsigned k = CHOPI_MIN; k <= (unsigned)CHOPI_TOP; k++) {
         if (free_blocks[k] != heap->free_count[k])
             return 0;
-        for (const chop_free_block *b = heap->free_list[k]; b; b = b->next)
+        for (const chop_free_block *b = heap->free_list[k]; b; b = chopi_next(b))
             if (!bitmap_block_is_free(heap, (uintptr_t)b, k))
                 return 0;
     }
@@ -111,10 +116,10 @@ static int bitmap_is_sound(const chop_heap *heap)
 static int free_blocks_are_disjoint(const chop_heap *heap)
 {
     for (unsigned k = CHOPI_MIN; k <= (unsigned)CHOPI_TOP; k++) {
-        for (const chop_free_block *a = heap->free_list[k]; a; a = a->next) {
+        for (const chop_free_block *a = heap->free_list[k]; a; a = chopi_next(a)) {
             uintptr_t a_addr = (uintptr_t)a;
             for (unsigned j = k; j <= (unsigned)CHOPI_TOP; j++) {
-                for (const chop_free_block *b = j == k ? a->next : heap->free_list[j]; b; b = b->next) {
+                for (const chop_free_block *b = j == k ? chopi_next(a) : heap->free_list[j]; b; b = chopi_next(b)) {
                     uintptr_t b_addr = (uintptr_t)b;
                     /* Nodes nest or are disjoint, and b is no smaller: overlap iff b holds a. */
                     if (b_addr <= a_addr && a_addr - b_addr < chopi_size_of(j))

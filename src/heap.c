@@ -2,7 +2,7 @@
  * The allocator: carving a region, allocating by splitting, freeing by merging.
  * SPDX-License-Identifier: MIT
  */
-#include "internal.h"
+#include "annotate.h"
 
 size_t chop_bitmap_words_needed(size_t size)
 {
@@ -39,10 +39,9 @@ static void push_free(chop_heap *heap, uintptr_t addr, unsigned order)
     chop_free_block *block = (chop_free_block *)addr;
     chop_free_block *head = heap->free_list[order];
 
-    block->prev = NULL;
-    block->next = head;
+    chopi_set_links(block, head, NULL);
     if (head)
-        head->prev = block;
+        chopi_set_prev(head, block);
     heap->free_list[order] = block;
     heap->free_count[order]++;
     heap->nonempty |= UINT64_C(1) << order;
@@ -51,12 +50,15 @@ static void push_free(chop_heap *heap, uintptr_t addr, unsigned order)
 
 static void unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
 {
-    if (block->prev)
-        block->prev->next = block->next;
+    chop_free_block *next, *prev;
+
+    chopi_get_links(block, &next, &prev);
+    if (prev)
+        chopi_set_next(prev, next);
     else
-        heap->free_list[order] = block->next;
-    if (block->next)
-        block->next->prev = block->prev;
+        heap->free_list[order] = next;
+    if (next)
+        chopi_set_prev(next, prev);
     heap->free_count[order]--;
     if (!heap->free_list[order])
         heap->nonempty &= ~(UINT64_C(1) << order);
@@ -68,7 +70,7 @@ static chop_free_block *find_free(const chop_heap *heap, uintptr_t addr, unsigne
 {
     chop_free_block *block = heap->free_list[order];
     while (block && (uintptr_t)block != addr)
-        block = block->next;
+        block = chopi_next(block);
     return block;
 }
 
@@ -133,6 +135,7 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
     if (bitmap)
         for (size_t w = 0; w < words; w++)
             bitmap[w] = 0;
+    chopi_region_fresh(heap);
 
     /*
      * Carve [start, end) into the largest nodes, from the top down, so that the
@@ -196,6 +199,7 @@ chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void *
     size_t allocated = (size_t)(heap->end - heap->start) - heap->free_bytes;
     if (allocated > heap->peak_allocated_bytes)
         heap->peak_allocated_bytes = allocated;
+    chopi_block_handed_out(heap, block, chopi_size_of(order));
     *out = block;
     return CHOP_OK;
 }
@@ -241,7 +245,7 @@ static chop_status classify_free_lists(const chop_heap *heap, uintptr_t addr, un
     int overlapping = heap->end - addr < size;
 
     for (unsigned k = CHOPI_MIN; k <= (unsigned)CHOPI_TOP; k++) {
-        for (const chop_free_block *b = heap->free_list[k]; b; b = b->next) {
+        for (const chop_free_block *b = heap->free_list[k]; b; b = chopi_next(b)) {
             uintptr_t free_addr = (uintptr_t)b;
             if (free_addr <= addr && addr - free_addr < chopi_size_of(k))
                 return CHOP_ERR_DOUBLE_FREE;
@@ -304,6 +308,7 @@ chop_status chop_try_deallocate(chop_heap *heap, void *ptr, size_t size, size_t 
     if (status != CHOP_OK)
         return status;
 
+    chopi_block_taken_back(heap, ptr, chopi_size_of(order));
     release(heap, addr, order);
     heap->live_allocations--;
     return CHOP_OK;

@@ -4,14 +4,15 @@
  * that chop_check() answers CHOP_ERR_CORRUPTED, having first answered CHOP_OK.
  * SPDX-License-Identifier: MIT
  *
- * White-box: it includes src/internal.h for the free-block layout and the bitmap
- * encoding, so the corruptions follow the library if either changes.
+ * White-box: it includes src/internal.h (through src/annotate.h, whose link accessors
+ * keep memory checkers informed) for the free-block layout and the bitmap encoding, so
+ * the corruptions follow the library if either changes.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "chopalloc.h"
-#include "../src/internal.h"
+#include "../src/annotate.h"
 #include "tap.h"
 #include "testlib.h"
 
@@ -86,7 +87,7 @@ static void set_scene(scene *s, int mode)
     s->free_small = free_head(&s->heap, order_of(SMALL));
     if (((uintptr_t)s->a ^ (uintptr_t)s->b) != SMALL || s->free_small == NULL ||
         ((uintptr_t)s->c ^ (uintptr_t)s->free_small) != SMALL ||
-        s->free_small->next != NULL || chop_check(&s->heap) != CHOP_OK)
+        chopi_next(s->free_small) != NULL || chop_check(&s->heap) != CHOP_OK)
         tap_bail_out("the scene's layout is not what the tests assume");
 }
 
@@ -106,11 +107,11 @@ static void test_lists(int mode)
     tap_is_status(chop_check(&s.heap), CHOP_OK, "%s: the scene is sound", name);
 
     set_scene(&s, mode);
-    s.free_small->next = s.free_small;
+    chopi_set_next(s.free_small, s.free_small);
     expect_corrupted(&s.heap, name, "a free block's next link points to itself (a cycle)");
 
     set_scene(&s, mode);
-    s.free_small->prev = s.free_small;
+    chopi_set_prev(s.free_small, s.free_small);
     expect_corrupted(&s.heap, name, "a list head's prev link is not NULL");
 
     set_scene(&s, mode);
@@ -173,10 +174,9 @@ static void push_fake_free(chop_heap *heap, void *where, unsigned order)
     chop_free_block *node = where;
     chop_free_block *head = free_head(heap, order);
 
-    node->prev = NULL;
-    node->next = head;
+    chopi_set_links(node, head, NULL);
     if (head)
-        head->prev = node;
+        chopi_set_prev(head, node);
     heap->free_list[order] = node;
     heap->free_count[order]++;
     heap->nonempty |= (uint64_t)1 << order;

@@ -61,7 +61,7 @@ static void snap(const struct fixture *fx, struct snapshot *sn)
 {
     sn->stats = stats_of(&fx->heap);
     memcpy(&sn->heap_bytes, &fx->heap, sizeof fx->heap);
-    memcpy(sn->region, fx->mem, fx->size);
+    raw_copy(sn->region, fx->mem, fx->size); /* free blocks included */
     memcpy(sn->bitmap, bitmap_store, sizeof bitmap_store);
 }
 
@@ -84,7 +84,7 @@ static int unchanged(const struct fixture *fx, const struct snapshot *sn, size_t
         tap_diag("the chop_heap structure was written");
         same = 0;
     }
-    if (memcmp(sn->region, fx->mem, fx->size) != 0) {
+    if (!raw_equal(sn->region, fx->mem, fx->size)) {
         tap_diag("the region's bytes (live contents or free-list links) changed");
         same = 0;
     }
@@ -596,6 +596,7 @@ static void test_init_errors(void)
     size_t bm_words = CHOPALLOC_HAVE_BITMAP ? needed : 0;
 
     /* NULL heap: the region is neither checked nor written. */
+    reclaim(arena, sizeof arena);
     memset(arena, 0x33, 4096);
     tap_is_status(chop_init(NULL, arena, 4096, NULL, 0), CHOP_ERR_NULL_ARGUMENT,
                   "chop_init(heap NULL) -> CHOP_ERR_NULL_ARGUMENT");
@@ -703,6 +704,7 @@ static void test_init_errors(void)
         size_t size = 1024;
         size_t need = chop_bitmap_words_needed(size);
         uint64_t *inside = (uint64_t *)(void *)(arena + 2048 + 512);
+        reclaim(arena, sizeof arena);
         for (size_t i = 0; i < 4096; i++)
             arena[i] = 0x11;
         chop_status s = chop_init(&heap, mem, size, inside, need);
@@ -760,6 +762,7 @@ static void test_init_errors(void)
     {
         unsigned char *mem = arena + 2048;
         size_t size = 1024;
+        reclaim(arena, sizeof arena);
         for (size_t i = 0; i < 4096; i++)
             arena[i] = 0x22;
         chop_heap *inside = (chop_heap *)(void *)(arena + 2048 + 256);
@@ -807,15 +810,15 @@ static void test_corruption(int mode)
                 tap_bail_out("the first block of a fresh aligned heap is not its start");
             unsigned char *blk = arena + pow2(j);
             unsigned char saved[2 * sizeof(void *)];
-            memcpy(saved, blk, sizeof saved);
+            raw_copy(saved, blk, sizeof saved);
             if (what == 0) {
                 void *bogus = blk + 1; /* misaligned, inside the heap */
-                memcpy(blk, &bogus, sizeof bogus);
+                raw_copy(blk, &bogus, sizeof bogus);
             } else if (what == 1) {
                 void *bogus = blk; /* a link to itself */
-                memcpy(blk + sizeof(void *), &bogus, sizeof bogus);
+                raw_copy(blk + sizeof(void *), &bogus, sizeof bogus);
             } else {
-                memset(blk, 0xA5, sizeof saved);
+                raw_fill(blk, 0xA5, sizeof saved);
             }
             chop_status c = chop_check(&fx.heap);
             int *flag = what == 0 ? &good_next : what == 1 ? &good_prev : &good_both;
@@ -824,7 +827,7 @@ static void test_corruption(int mode)
                          tap_status_name(c));
                 *flag = 0;
             }
-            memcpy(blk, saved, sizeof saved);
+            raw_copy(blk, saved, sizeof saved);
             good_restore &= chop_check(&fx.heap) == CHOP_OK;
         }
     }
@@ -836,7 +839,7 @@ static void test_corruption(int mode)
     /* An overrun: writing one minimum block past a live block's end. */
     fx_init(&fx, mode, arena, 1024);
     void *p = must_alloc(&fx, 2u * MIN_BLOCK, 1);
-    memset(p, 0xEE, 3u * MIN_BLOCK);
+    raw_fill(p, 0xEE, 3u * MIN_BLOCK);
     tap_is_status(chop_check(&fx.heap), CHOP_ERR_CORRUPTED,
                   "%s: an overrun into the next free block's links is caught", m);
 
@@ -852,26 +855,26 @@ static void test_corruption(int mode)
     {
         unsigned char saved[2 * sizeof(void *)];
         unsigned char *b0 = q[0], *b2 = q[2];
-        memcpy(saved, b0, sizeof saved);
-        memcpy(b0, b0 + sizeof(void *), sizeof(void *)); /* next := prev */
+        raw_copy(saved, b0, sizeof saved);
+        raw_copy(b0, b0 + sizeof(void *), sizeof(void *)); /* next := prev */
         chop_status c1 = chop_check(&fx.heap);
-        memcpy(b0, saved, sizeof saved);
-        memcpy(saved, b2, sizeof saved);
-        memcpy(b2, b2 + sizeof(void *), sizeof(void *));
+        raw_copy(b0, saved, sizeof saved);
+        raw_copy(saved, b2, sizeof saved);
+        raw_copy(b2, b2 + sizeof(void *), sizeof(void *));
         chop_status c2 = chop_check(&fx.heap);
-        memcpy(b2, saved, sizeof saved);
+        raw_copy(b2, saved, sizeof saved);
         tap_ok(c1 == CHOP_ERR_CORRUPTED && c2 == CHOP_ERR_CORRUPTED,
                "%s: next overwritten with prev in either list element -> CORRUPTED", m);
         /* Swap the two elements' links wholesale: a cycle or a broken back link. */
         unsigned char l0[2 * sizeof(void *)], l2[2 * sizeof(void *)];
-        memcpy(l0, b0, sizeof l0);
-        memcpy(l2, b2, sizeof l2);
-        memcpy(b0, l2, sizeof l2);
-        memcpy(b2, l0, sizeof l0);
+        raw_copy(l0, b0, sizeof l0);
+        raw_copy(l2, b2, sizeof l2);
+        raw_copy(b0, l2, sizeof l2);
+        raw_copy(b2, l0, sizeof l0);
         tap_is_status(chop_check(&fx.heap), CHOP_ERR_CORRUPTED,
                       "%s: two free blocks' links swapped -> CORRUPTED", m);
-        memcpy(b0, l0, sizeof l0);
-        memcpy(b2, l2, sizeof l2);
+        raw_copy(b0, l0, sizeof l0);
+        raw_copy(b2, l2, sizeof l2);
         tap_is_status(chop_check(&fx.heap), CHOP_OK, "%s: restored", m);
     }
 

@@ -5,6 +5,105 @@
 #include <string.h>
 
 #include "testlib.h"
+/* For CHOPI_ASAN, and the checkers' headers, exactly as the library sees them. */
+#include "../src/annotate.h"
+
+/* Unchecked by AddressSanitizer; under clang also uninstrumented for the fuzzer's
+ * coverage, which would count every byte of a snapshot as an edge. */
+#if CHOPI_ASAN && defined(__clang__)
+#define RAW_ACCESS __attribute__((no_sanitize("address", "coverage"), noinline))
+#elif CHOPI_ASAN
+#define RAW_ACCESS __attribute__((no_sanitize_address, noinline))
+#else
+#define RAW_ACCESS
+#endif
+
+int built_with_memcheck_hooks(void)
+{
+    return CHOP_VALGRIND;
+}
+
+int built_with_asan(void)
+{
+    return CHOPI_ASAN;
+}
+
+/*
+ * Loops through volatile pointers, a word at a time where both sides are aligned (the
+ * fuzz target snapshots its arena before every call): a compiler may not turn them into
+ * memcpy or memcmp, which AddressSanitizer would check.  Under memcheck, error
+ * reporting is off for the loop and the copy is declared defined.
+ */
+#define WORD sizeof(uintptr_t)
+
+static int word_aligned(const void *a, const void *b)
+{
+    return (((uintptr_t)a | (uintptr_t)b) % WORD) == 0;
+}
+
+RAW_ACCESS void raw_copy(void *dst, const void *src, size_t n)
+{
+    volatile unsigned char *d = dst;
+    const volatile unsigned char *s = src;
+    size_t i = 0;
+#if CHOP_VALGRIND
+    VALGRIND_DISABLE_ERROR_REPORTING;
+#endif
+    if (word_aligned(dst, src))
+        for (; n - i >= WORD; i += WORD)
+            *(volatile uintptr_t *)(void *)(d + i) = *(const volatile uintptr_t *)(const void *)(s + i);
+    for (; i < n; i++)
+        d[i] = s[i];
+#if CHOP_VALGRIND
+    VALGRIND_ENABLE_ERROR_REPORTING;
+    VALGRIND_MAKE_MEM_DEFINED(dst, n);
+#endif
+}
+
+RAW_ACCESS void raw_fill(void *dst, unsigned char byte, size_t n)
+{
+    volatile unsigned char *d = dst;
+#if CHOP_VALGRIND
+    VALGRIND_DISABLE_ERROR_REPORTING;
+#endif
+    for (size_t i = 0; i < n; i++)
+        d[i] = byte;
+#if CHOP_VALGRIND
+    VALGRIND_ENABLE_ERROR_REPORTING;
+#endif
+}
+
+RAW_ACCESS int raw_equal(const void *a, const void *b, size_t n)
+{
+    const volatile unsigned char *x = a;
+    const volatile unsigned char *y = b;
+    int equal = 1;
+    size_t i = 0;
+#if CHOP_VALGRIND
+    VALGRIND_DISABLE_ERROR_REPORTING;
+#endif
+    if (word_aligned(a, b))
+        for (; n - i >= WORD && equal; i += WORD)
+            equal = *(const volatile uintptr_t *)(const void *)(x + i) ==
+                    *(const volatile uintptr_t *)(const void *)(y + i);
+    for (; i < n && equal; i++)
+        equal = x[i] == y[i];
+#if CHOP_VALGRIND
+    VALGRIND_ENABLE_ERROR_REPORTING;
+#endif
+    return equal;
+}
+
+void reclaim(void *mem, size_t n)
+{
+    (void)mem, (void)n;
+#if CHOP_VALGRIND
+    VALGRIND_MAKE_MEM_DEFINED(mem, n);
+#endif
+#if CHOPI_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(mem, n);
+#endif
+}
 
 const char *mode_name(int mode)
 {

@@ -39,4 +39,29 @@ struct carving {
  *  then at each address the largest aligned order that fits, up to the top order. */
 void carve(uintptr_t base, size_t size, struct carving *c);
 
+/*
+ * Region memory seen past the memory checkers.  With memcheck hooks or under
+ * AddressSanitizer the library marks free blocks off limits (src/annotate.h), so a test
+ * that snapshots a whole region, or reuses one after its heap is abandoned, goes through
+ * these instead of memcpy, memcmp and memset.
+ */
+
+/** Whether the library was built with memcheck hooks (configure --enable-valgrind). */
+int built_with_memcheck_hooks(void);
+
+/** Whether the library was built with AddressSanitizer, which poisons free blocks. */
+int built_with_asan(void);
+
+/** Copies @p n bytes, accessible or not. */
+void raw_copy(void *dst, const void *src, size_t n);
+
+/** Sets @p n bytes to @p byte, accessible or not: a stray write, on purpose. */
+void raw_fill(void *dst, unsigned char byte, size_t n);
+
+/** Whether the @p n bytes at @p a and @p b are equal, accessible or not. */
+int raw_equal(const void *a, const void *b, size_t n);
+
+/** Hands @p n bytes at @p mem back to the test from whatever heap managed them. */
+void reclaim(void *mem, size_t n);
+
 #endif /* CHOP_TESTS_TESTLIB_H */

@@ -1,0 +1,127 @@
+#!/bin/sh
+# Misuse detection for the library's users (TAP).  Runs each scenario of tests/misuse
+# under the memory checkers this build supports:
+#   - memcheck, when the library has memcheck hooks (configure --enable-valgrind) and
+#     valgrind is installed: every misuse must be reported against its misuse_*
+#     function, with memcheck's exit status 99; the correct program must be silent;
+#   - AddressSanitizer, when the library was compiled with -fsanitize=address: every
+#     misuse ASan can see must stop the program with a report naming the function.
+# A misuse being reported is what this test expects, so it counts as a pass.
+# SPDX-License-Identifier: MIT
+set -u
+
+prog="${top_builddir:-.}/tests/misuse${EXEEXT:-}"
+libtool="${top_builddir:-.}/libtool"
+valgrind="${VALGRIND:-}"
+out=$(mktemp) || exit 99
+trap 'rm -f "$out"' EXIT
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; sed 's/^/# /' "$out" | head -n 40; }
+skip() { n=$((n + 1)); echo "ok $n # SKIP $*"; }
+
+checkers=$("$prog" --checkers) || { echo "Bail out! $prog --checkers failed"; exit 99; }
+case $checkers in *memcheck-hooks=1*) hooks=1 ;; *) hooks=0 ;; esac
+case $checkers in *asan=1*) asan=1 ;; *) asan=0 ;; esac
+case $checkers in *bitmap=1*) modes="bitmap free-list" ;; *) modes="free-list" ;; esac
+echo "# $checkers"
+
+# What each checker must say.  "-": the checker cannot see this misuse.
+#   scenario                      memcheck                                asan
+expectations='
+clean                          -                                        -
+read-after-free                Invalid read                             use-after-poison
+write-after-free               Invalid write                            use-after-poison
+overflow-into-free-neighbour   Invalid write                            use-after-poison
+read-free-memory               Invalid read                             use-after-poison
+uninitialised-read             depends on uninitialised value           -
+leak                           definitely lost                          -
+'
+
+# expect SCENARIO COLUMN: the expected phrase (COLUMN 1 memcheck, 2 asan).
+expect() {
+    echo "$expectations" | awk -v s="$1" -v c="$2" '
+        $1 == s { line = $0; sub(/^[^ ]+ +/, "", line)
+                  split(line, part, /  +/); print part[c]; exit }'
+}
+
+# function_of SCENARIO: the function in tests/misuse.c that commits it.
+function_of() {
+    echo "misuse_$1" | tr - _
+}
+
+# run_memcheck SCENARIO MODE
+run_memcheck() {
+    "$libtool" --mode=execute "$valgrind" --tool=memcheck -q --error-exitcode=99 \
+        --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+        "$prog" "$1" "$2" >"$out" 2>&1
+}
+
+# Can valgrind run this build's programs at all?  (Valgrind 3.19 cannot read the
+# DWARF 5 that clang 14 emits by default: build with -gdwarf-4 there.)
+valgrind_runs=no
+if [ "$hooks" = 1 ] && [ "$asan" = 0 ] && [ -n "$valgrind" ]; then
+    if "$libtool" --mode=execute "$valgrind" -q "$prog" --checkers >"$out" 2>&1; then
+        valgrind_runs=yes
+    else
+        echo "# valgrind cannot run $prog:"
+        sed 's/^/#   /' "$out" | tail -n 5
+    fi
+fi
+
+for scenario in $("$prog" --list); do
+    for mode in $modes; do
+        what="$scenario ($mode)"
+        # --- memcheck ---
+        phrase=$(expect "$scenario" 1)
+        if [ "$hooks" = 0 ]; then
+            skip "memcheck: $what: library built without memcheck hooks"
+        elif [ "$asan" = 1 ]; then
+            skip "memcheck: $what: an AddressSanitizer build cannot run under valgrind"
+        elif [ -z "$valgrind" ]; then
+            skip "memcheck: $what: valgrind not found by configure"
+        elif [ "$valgrind_runs" = no ]; then
+            skip "memcheck: $what: valgrind cannot run this build's programs (see above)"
+        else
+            run_memcheck "$scenario" "$mode"
+            status=$?
+            if [ "$phrase" = - ]; then
+                if [ "$status" -eq 0 ] && [ ! -s "$out" ]; then
+                    ok "memcheck: $what runs clean"
+                else
+                    not_ok "memcheck: $what should run clean (exit $status)"
+                fi
+            elif [ "$status" -eq 99 ] && grep -q "$phrase" "$out" &&
+                 grep -q "$(function_of "$scenario")" "$out"; then
+                ok "memcheck: $what reported as '$phrase' in $(function_of "$scenario")"
+            else
+                not_ok "memcheck: $what should be reported as '$phrase' (exit $status)"
+            fi
+        fi
+        # --- AddressSanitizer ---
+        phrase=$(expect "$scenario" 2)
+        if [ "$asan" = 0 ]; then
+            skip "asan: $what: library not built with -fsanitize=address"
+        elif [ "$phrase" = - ] && [ "$scenario" != clean ]; then
+            skip "asan: $what: invisible to AddressSanitizer"
+        else
+            ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" \
+                "$prog" "$scenario" "$mode" >"$out" 2>&1
+            status=$?
+            if [ "$phrase" = - ]; then
+                if [ "$status" -eq 0 ] && ! grep -q AddressSanitizer "$out"; then
+                    ok "asan: $what runs clean"
+                else
+                    not_ok "asan: $what should run clean (exit $status)"
+                fi
+            elif [ "$status" -ne 0 ] && grep -q "$phrase" "$out" &&
+                 grep -q "$(function_of "$scenario")" "$out"; then
+                ok "asan: $what reported as '$phrase' in $(function_of "$scenario")"
+            else
+                not_ok "asan: $what should be reported as '$phrase' (exit $status)"
+            fi
+        fi
+    done
+done
+echo "1..$n"
