@@ -27,17 +27,6 @@ static chop_heap static_heap; /* a heap needs no allocation of its own */
 static _Alignas(4096) unsigned char arena[ARENA_SIZE];
 static uint64_t bitmap_store[CHOP_BITMAP_WORDS(ARENA_SIZE) + 8];
 
-/* The order of a request, straight from the contract. */
-static unsigned expected_order(size_t size, size_t align)
-{
-    unsigned k = CHOP_MIN_ORDER;
-    while (pow2(k) < size)
-        k++;
-    while (pow2(k) < align)
-        k++;
-    return k;
-}
-
 /* The fresh heap's statistics, from the contract's greedy carving. */
 static void expected_fresh(const void *memory, size_t size, chop_stats *st)
 {
@@ -60,22 +49,6 @@ static chop_stats after_drain(const chop_stats *fresh, size_t peak, size_t faile
     st.peak_allocated_bytes = peak;
     st.failed_requests = failed;
     return st;
-}
-
-static void fill(void *block, size_t len, unsigned seed)
-{
-    unsigned char *p = block;
-    for (size_t i = 0; i < len; i++)
-        p[i] = (unsigned char)(seed * 37u + i * 11u + (i >> 8));
-}
-
-static int verify(const void *block, size_t len, unsigned seed)
-{
-    const unsigned char *p = block;
-    for (size_t i = 0; i < len; i++)
-        if (p[i] != (unsigned char)(seed * 37u + i * 11u + (i >> 8)))
-            return 0;
-    return 1;
 }
 
 /* ------------------------------------------------------------------------------ */

@@ -148,12 +148,6 @@ static unsigned char *at(unsigned char *base, size_t offset)
     return base + offset;
 }
 
-/* An address computed without pointer arithmetic, for pointers outside any object. */
-static void *addr(uintptr_t a)
-{
-    return (void *)a;
-}
-
 /* ------------------------------------------------------------------------------ */
 
 static void test_allocate_errors(int mode)
@@ -551,17 +545,6 @@ static void test_deallocate_errors(int mode)
 
 /* ------------------------------------------------------------------------------ */
 /* chop_init                                                                        */
-
-#define HEAP_FILL 0x5A
-
-static int heap_untouched(const chop_heap *heap)
-{
-    const unsigned char *p = (const unsigned char *)heap;
-    for (size_t i = 0; i < sizeof *heap; i++)
-        if (p[i] != HEAP_FILL)
-            return 0;
-    return 1;
-}
 
 static int bitmap_untouched(size_t words)
 {

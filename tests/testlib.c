@@ -122,6 +122,46 @@ chop_stats stats_of(const chop_heap *heap)
     return st;
 }
 
+unsigned expected_order(size_t size, size_t align)
+{
+    unsigned k = CHOP_MIN_ORDER;
+    while (pow2(k) < size)
+        k++;
+    while (pow2(k) < align)
+        k++;
+    return k;
+}
+
+void fill(void *block, size_t len, unsigned seed)
+{
+    unsigned char *p = block;
+    for (size_t i = 0; i < len; i++)
+        p[i] = (unsigned char)(seed * 37u + i * 11u + (i >> 8));
+}
+
+int verify(const void *block, size_t len, unsigned seed)
+{
+    const unsigned char *p = block;
+    for (size_t i = 0; i < len; i++)
+        if (p[i] != (unsigned char)(seed * 37u + i * 11u + (i >> 8)))
+            return 0;
+    return 1;
+}
+
+void *addr(uintptr_t a)
+{
+    return (void *)a;
+}
+
+int heap_untouched(const chop_heap *heap)
+{
+    const unsigned char *p = (const unsigned char *)heap;
+    for (size_t i = 0; i < sizeof *heap; i++)
+        if (p[i] != HEAP_FILL)
+            return 0;
+    return 1;
+}
+
 void carve(uintptr_t base, size_t size, struct carving *c)
 {
     memset(c, 0, sizeof *c);

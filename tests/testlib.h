@@ -28,6 +28,21 @@ size_t pow2(unsigned k);
 /** chop_get_stats() as a value. */
 chop_stats stats_of(const chop_heap *heap);
 
+/** The order of a request (size, align), straight from the contract. */
+unsigned expected_order(size_t size, size_t align);
+
+/** Fills len bytes of a block with a pattern derived from seed; verify() checks it. */
+void fill(void *block, size_t len, unsigned seed);
+int verify(const void *block, size_t len, unsigned seed);
+
+/** An address computed without pointer arithmetic, for pointers outside any object. */
+void *addr(uintptr_t a);
+
+/** The byte a chop_heap is pre-filled with before a call that must not write it;
+ *  heap_untouched() tells whether every byte still holds it. */
+#define HEAP_FILL 0x5A
+int heap_untouched(const chop_heap *heap);
+
 /** What chop_init() must make of a region, by the contract. */
 struct carving {
     int ok;              /* at least one whole minimum block */
