@@ -108,9 +108,9 @@ extern "C" {
 typedef enum chop_status {
     CHOP_OK = 0,                 /**< Success. */
     CHOP_ERR_NULL_ARGUMENT,      /**< A required pointer (heap, output, block) is NULL. */
-    CHOP_ERR_BAD_REGION,         /**< Region is NULL, holds no whole minimum block, wraps
-                                      around the address space, or overlaps the bitmap or
-                                      the heap structure. */
+    CHOP_ERR_BAD_REGION,         /**< Region is NULL, holds no whole minimum block or
+                                      wraps around the address space, or the region, the
+                                      bitmap and the heap structure are not disjoint. */
     CHOP_ERR_BITMAP_TOO_SMALL,   /**< Fewer bitmap words than chop_bitmap_words_needed(). */
     CHOP_ERR_BITMAP_UNSUPPORTED, /**< A bitmap was passed to a library built with
                                       `--disable-bitmap`. */

@@ -112,7 +112,13 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
     if (bitmap) {
         if (bitmap_words < words)
             return CHOP_ERR_BITMAP_TOO_SMALL;
-        if (overlaps((uintptr_t)bitmap, words * sizeof *bitmap, base, size))
+        /* The three pieces of memory the heap owns must be disjoint. */
+        uintptr_t bits = (uintptr_t)bitmap;
+        size_t bitmap_bytes = words * sizeof *bitmap;
+        if (bitmap_bytes > UINTPTR_MAX - bits)
+            return CHOP_ERR_BAD_REGION; /* wraps around the address space */
+        if (overlaps(bits, bitmap_bytes, base, size) ||
+            overlaps(bits, bitmap_bytes, (uintptr_t)heap, sizeof *heap))
             return CHOP_ERR_BAD_REGION;
     }
     if (overlaps((uintptr_t)heap, sizeof *heap, base, size))

@@ -11,7 +11,7 @@ static const char *const messages[CHOP_STATUS_COUNT] = {
        line of an entry are concatenated on purpose. */
     /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma) */
     [CHOP_ERR_BAD_REGION] = "the region is NULL, holds no whole minimum block, wraps around "
-                            "the address space, or overlaps the bitmap or the heap structure",
+                            "the address space, or the region, bitmap and heap structure are not disjoint",
     [CHOP_ERR_BITMAP_TOO_SMALL] = "the bitmap has fewer words than chop_bitmap_words_needed()",
     [CHOP_ERR_BITMAP_UNSUPPORTED] = "a bitmap was given, but the library was built with "
                                     "--disable-bitmap",

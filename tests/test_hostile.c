@@ -932,9 +932,15 @@ static const struct init_case init_cases[] = {
     {"bitmap inside the region and one word short (size first)", MEM_SCRATCH(R0), .size = 1024,
      BM_AT(R0 + 512u), .words = NEEDED_LESS_1,
      .want = HAVE_BITMAP_OR_UNSUPPORTED(CHOP_ERR_BITMAP_TOO_SMALL)},
-    /* The chop_heap overlapping the region.  (A bitmap overlapping the chop_heap itself is
-     * not refused: chop_init() accepts it and its bitmap writes then clobber the heap's
-     * fields.  The contract does not list that misuse, so it is not catalogued here.) */
+    /* The chop_heap overlapping the region or the bitmap. */
+    {"bitmap over the chop_heap", HP_AT(512u), MEM_SCRATCH(R0), .size = 1024, BM_AT(512u),
+     .words = NEEDED, .want = HAVE_BITMAP_OR_UNSUPPORTED(CHOP_ERR_BAD_REGION)},
+    {"bitmap's last byte is the chop_heap's first", HP_AT(512u), MEM_SCRATCH(R0), .size = 1024,
+     BM_AT(512u - 8u * W1K + 8u), .words = NEEDED,
+     .want = HAVE_BITMAP_OR_UNSUPPORTED(CHOP_ERR_BAD_REGION)},
+    {"chop_heap's last byte is the bitmap's first", HP_AT(512u), MEM_SCRATCH(R0), .size = 1024,
+     BM_AT(512u + sizeof(chop_heap) - 8u), .words = NEEDED,
+     .want = HAVE_BITMAP_OR_UNSUPPORTED(CHOP_ERR_BAD_REGION)},
     {"chop_heap inside the region", HP_AT(R0 + 256u), MEM_SCRATCH(R0), .size = 1024,
      .want = CHOP_ERR_BAD_REGION},
     {"chop_heap straddling the region's start", HP_AT(R0 - 64u), MEM_SCRATCH(R0), .size = 1024,
