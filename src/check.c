@@ -19,7 +19,7 @@ static int free_lists_are_sound(const chop_heap *heap)
         chop_free_block *next;
         size_t count = 0;
 
-        if (((heap->nonempty >> k) & 1u) != (block != NULL))
+        if (((heap->nonempty & chopi_bit(k)) != 0) != (block != NULL))
             return 0;
         if (k < (unsigned)CHOPI_MIN && (block || heap->free_count[k]))
             return 0;

@@ -44,7 +44,7 @@ static void push_free(chop_heap *heap, uintptr_t addr, unsigned order)
         chopi_set_prev(head, block);
     heap->free_list[order] = block;
     heap->free_count[order]++;
-    heap->nonempty |= UINT64_C(1) << order;
+    heap->nonempty |= chopi_bit(order);
     heap->free_bytes += chopi_size_of(order);
 }
 
@@ -61,7 +61,7 @@ static void unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
         chopi_set_prev(next, prev);
     heap->free_count[order]--;
     if (!heap->free_list[order])
-        heap->nonempty &= ~(UINT64_C(1) << order);
+        heap->nonempty &= ~chopi_bit(order);
     heap->free_bytes -= chopi_size_of(order);
 }
 
@@ -178,7 +178,7 @@ chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void *
     chop_status status = chopi_layout_order(size, align, &order);
     if (status == CHOP_OK) {
         /* Free lists of order >= the request's as one mask: one bit scan finds the best. */
-        candidates = heap->nonempty & ~((UINT64_C(1) << order) - 1u);
+        candidates = heap->nonempty & chopi_bits_from(order);
         if (candidates == 0)
             status = CHOP_ERR_OUT_OF_MEMORY;
     }

@@ -61,16 +61,89 @@ static inline unsigned chopi_floor_log2(uintptr_t x)
     return log;
 }
 
+/*
+ * 64-bit masks (the bitmap words, the nonempty set of orders) on 32-bit and smaller
+ * targets.  A shift of a uint64_t by a variable amount is a call into libgcc there
+ * (__aeabi_llsl, __lshrdi3 ...), which a bare-metal link may not have and which costs
+ * ROM.  So, unless registers are 64 bits wide, every such shift is done on the 32-bit
+ * half that holds the bits: "n & 32" picks the half, "n & 31" is the shift within it.
+ * Shifting by the constant 32 only moves a register, so it needs no helper.
+ */
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define CHOPI_SPLIT_64 0
+#else
+#define CHOPI_SPLIT_64 1
+#endif
+
+/* x with its half that holds bit n (n < 64) moved to the low 32 bits. */
+static inline uint32_t chopi_half(uint64_t x, unsigned n)
+{
+    return (n & 32u) ? (uint32_t)(x >> 32) : (uint32_t)x;
+}
+
+/* A 32-bit value placed in the half of a 64-bit word that holds bit n. */
+static inline uint64_t chopi_widen(uint32_t x, unsigned n)
+{
+    return (n & 32u) ? (uint64_t)x << 32 : (uint64_t)x;
+}
+
+/* (x >> n) & 3, for n < 64 and n even (so the two bits lie in one half). */
+static inline unsigned chopi_two_bits(uint64_t x, unsigned n)
+{
+#if CHOPI_SPLIT_64
+    return (unsigned)(chopi_half(x, n) >> (n & 31u)) & 3u;
+#else
+    return (unsigned)(x >> n) & 3u;
+#endif
+}
+
+/* (uint64_t)bits << n, for bits < 4 and n < 64 even. */
+static inline uint64_t chopi_shift_bits(unsigned bits, unsigned n)
+{
+#if CHOPI_SPLIT_64
+    return chopi_widen((uint32_t)bits << (n & 31u), n);
+#else
+    return (uint64_t)bits << n;
+#endif
+}
+
+/* The mask of bit n alone, n < 64. */
+static inline uint64_t chopi_bit(unsigned n)
+{
+#if CHOPI_SPLIT_64
+    return chopi_widen(UINT32_C(1) << (n & 31u), n);
+#else
+    return UINT64_C(1) << n;
+#endif
+}
+
+/* The mask of bits n to 63, n < 64. */
+static inline uint64_t chopi_bits_from(unsigned n)
+{
+#if CHOPI_SPLIT_64
+    uint64_t upper = (uint64_t)(UINT32_MAX << (n & 31u)) << 32;
+    return (n & 32u) ? upper : upper | (uint32_t)(UINT32_MAX << n);
+#else
+    return ~UINT64_C(0) << n;
+#endif
+}
+
 /* Index of the lowest set bit; x must not be 0. */
 static inline unsigned chopi_lowest_bit(uint64_t x)
 {
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__))
     return (unsigned)__builtin_ctzll(x);
 #else
+    /* Binary search on 32-bit halves: no 64-bit shift, no __ctzsi2 on cores without ctz. */
+    uint32_t half = (uint32_t)x;
     unsigned bit = 0;
-    for (unsigned step = 32u; step != 0; step /= 2u) {
-        if ((x & ((UINT64_C(1) << step) - 1u)) == 0) {
-            x >>= step;
+    if (half == 0) {
+        half = (uint32_t)(x >> 32);
+        bit = 32;
+    }
+    for (unsigned step = 16u; step != 0; step /= 2u) {
+        if ((half & ((UINT32_C(1) << step) - 1u)) == 0) {
+            half >>= step;
             bit += step;
         }
     }
@@ -96,17 +169,17 @@ static inline uintptr_t chopi_address(const chop_heap *heap, size_t index)
 
 static inline unsigned chopi_bits(const uint64_t *bitmap, size_t index)
 {
-    return (unsigned)(bitmap[index / 32u] >> (index % 32u * 2u)) & 3u;
+    return chopi_two_bits(bitmap[index / 32u], (unsigned)(index % 32u) * 2u);
 }
 
 static inline void chopi_set_bits(uint64_t *bitmap, size_t index, unsigned bits)
 {
-    bitmap[index / 32u] |= (uint64_t)bits << (index % 32u * 2u);
+    bitmap[index / 32u] |= chopi_shift_bits(bits, (unsigned)(index % 32u) * 2u);
 }
 
 static inline void chopi_clear_bits(uint64_t *bitmap, size_t index, unsigned bits)
 {
-    bitmap[index / 32u] &= ~((uint64_t)bits << (index % 32u * 2u));
+    bitmap[index / 32u] &= ~chopi_shift_bits(bits, (unsigned)(index % 32u) * 2u);
 }
 
 /* Whether a block begins at index; the end of the heap counts as a beginning. */
