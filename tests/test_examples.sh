@@ -10,6 +10,8 @@
 
 top_builddir=${top_builddir:-.}
 EXEEXT=${EXEEXT:-}
+# Cross builds: the command that runs the programs (configure's TEST_EMULATOR).
+emulator=${TEST_EMULATOR:-}
 
 tmp=${TMPDIR:-/tmp}/chopalloc-examples.$$
 rm -rf "$tmp"
@@ -48,9 +50,9 @@ run() {
         status=127
         return
     fi
-    "$bin" > "$out" 2>&1
+    $emulator "$bin" > "$out" 2>&1
     status=$?
-    "$bin" > "$tmp/$1.again" 2>&1
+    $emulator "$bin" > "$tmp/$1.again" 2>&1
     if grep "^$1: skipped:" "$out" > /dev/null && test "$status" -eq 0; then
         skip=$(sed -n "s/^$1: skipped: //p" "$out")
     fi

@@ -13,6 +13,8 @@ set -u
 prog="${top_builddir:-.}/tests/misuse${EXEEXT:-}"
 libtool="${top_builddir:-.}/libtool"
 valgrind="${VALGRIND:-}"
+# Cross builds: the command that runs the program (configure's TEST_EMULATOR).
+emulator="${TEST_EMULATOR:-}"
 out=$(mktemp) || exit 99
 trap 'rm -f "$out"' EXIT
 
@@ -21,7 +23,7 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $*"; sed 's/^/# /' "$out" | head -n 40; }
 skip() { n=$((n + 1)); echo "ok $n # SKIP $*"; }
 
-checkers=$("$prog" --checkers) || { echo "Bail out! $prog --checkers failed"; exit 99; }
+checkers=$($emulator "$prog" --checkers) || { echo "Bail out! $prog --checkers failed"; exit 99; }
 case $checkers in *memcheck-hooks=1*) hooks=1 ;; *) hooks=0 ;; esac
 case $checkers in *asan=1*) asan=1 ;; *) asan=0 ;; esac
 case $checkers in *bitmap=1*) modes="bitmap free-list" ;; *) modes="free-list" ;; esac
@@ -61,7 +63,7 @@ run_memcheck() {
 # Can valgrind run this build's programs at all?  (Valgrind 3.19 cannot read the
 # DWARF 5 that clang 14 emits by default: build with -gdwarf-4 there.)
 valgrind_runs=no
-if [ "$hooks" = 1 ] && [ "$asan" = 0 ] && [ -n "$valgrind" ]; then
+if [ "$hooks" = 1 ] && [ "$asan" = 0 ] && [ -n "$valgrind" ] && [ -z "$emulator" ]; then
     if "$libtool" --mode=execute "$valgrind" -q "$prog" --checkers >"$out" 2>&1; then
         valgrind_runs=yes
     else
@@ -70,7 +72,7 @@ if [ "$hooks" = 1 ] && [ "$asan" = 0 ] && [ -n "$valgrind" ]; then
     fi
 fi
 
-for scenario in $("$prog" --list); do
+for scenario in $($emulator "$prog" --list); do
     for mode in $modes; do
         what="$scenario ($mode)"
         # --- memcheck ---
@@ -79,6 +81,8 @@ for scenario in $("$prog" --list); do
             skip "memcheck: $what: library built without memcheck hooks"
         elif [ "$asan" = 1 ]; then
             skip "memcheck: $what: an AddressSanitizer build cannot run under valgrind"
+        elif [ -n "$emulator" ]; then
+            skip "memcheck: $what: the program runs under $emulator, which valgrind cannot check"
         elif [ -z "$valgrind" ]; then
             skip "memcheck: $what: valgrind not found by configure"
         elif [ "$valgrind_runs" = no ]; then
@@ -107,7 +111,7 @@ for scenario in $("$prog" --list); do
             skip "asan: $what: invisible to AddressSanitizer"
         else
             ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" \
-                "$prog" "$scenario" "$mode" >"$out" 2>&1
+                $emulator "$prog" "$scenario" "$mode" >"$out" 2>&1
             status=$?
             if [ "$phrase" = - ]; then
                 if [ "$status" -eq 0 ] && ! grep -q AddressSanitizer "$out"; then
