@@ -194,11 +194,11 @@ chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void *
     while (have > order) { /* keep the lower half, free the upper */
         have--;
         uintptr_t upper = addr + chopi_size_of(have);
-        if (heap->bitmap)
+        if (chopi_bitmap(heap))
             chopi_set_bits(heap->bitmap, chopi_index(heap, upper), CHOPI_START);
         push_free(heap, upper, have);
     }
-    if (heap->bitmap)
+    if (chopi_bitmap(heap))
         chopi_set_bits(heap->bitmap, chopi_index(heap, addr), CHOPI_ALLOC);
 
     heap->live_allocations++;
@@ -265,7 +265,7 @@ static chop_status classify_free_lists(const chop_heap *heap, uintptr_t addr, un
 /* Returns a validated block to the heap, merging it with free buddies. O(MAX_ORDER). */
 static void release(chop_heap *heap, uintptr_t addr, unsigned order)
 {
-    uint64_t *bitmap = heap->bitmap;
+    uint64_t *bitmap = chopi_bitmap(heap);
 
     if (bitmap)
         chopi_clear_bits(bitmap, chopi_index(heap, addr), CHOPI_ALLOC);
@@ -309,7 +309,7 @@ chop_status chop_try_deallocate(chop_heap *heap, void *ptr, size_t size, size_t 
         return CHOP_ERR_OUTSIDE_HEAP;
     if (addr & (chopi_size_of(order) - 1u))
         return CHOP_ERR_MISALIGNED;
-    status = heap->bitmap ? classify_bitmap(heap, addr, order)
+    status = chopi_bitmap(heap) ? classify_bitmap(heap, addr, order)
                           : classify_free_lists(heap, addr, order);
     if (status != CHOP_OK)
         return status;

@@ -182,6 +182,21 @@ static inline void chopi_clear_bits(uint64_t *bitmap, size_t index, unsigned bit
     bitmap[index / 32u] &= ~chopi_shift_bits(bits, (unsigned)(index % 32u) * 2u);
 }
 
+/*
+ * The heap's bitmap, or NULL in free-list mode.  A --disable-bitmap build never has
+ * one (chop_init() refuses it); saying so at compile time lets the compiler drop the
+ * bitmap code from allocation and freeing.
+ */
+static inline uint64_t *chopi_bitmap(const chop_heap *heap)
+{
+#if CHOPALLOC_HAVE_BITMAP
+    return heap->bitmap;
+#else
+    (void)heap;
+    return NULL;
+#endif
+}
+
 /* Whether a block begins at index; the end of the heap counts as a beginning. */
 static inline int chopi_starts(const chop_heap *heap, size_t index)
 {
