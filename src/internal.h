@@ -24,6 +24,8 @@
 #ifndef CHOPALLOC_INTERNAL_H
 #define CHOPALLOC_INTERNAL_H
 
+#include <limits.h>
+
 #include "chopalloc.h"
 
 /* A free block begins with its list links and holds nothing else we rely on. */
@@ -48,10 +50,26 @@ static inline uintptr_t chopi_size_of(unsigned order)
     return (uintptr_t)1 << order;
 }
 
-/* Index of the highest set bit; x must not be 0. Branchy but free of libgcc calls. */
+/*
+ * The compiler's bit-scan builtins, where they become an instruction.  Elsewhere (for
+ * example Cortex-M0, RV32 without Zbb, AVR) they are calls into libgcc, so the code
+ * below does the scan itself.
+ */
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__) || defined(__ARM_FEATURE_CLZ))
+#define CHOPI_HAVE_CLZ 1
+#else
+#define CHOPI_HAVE_CLZ 0
+#endif
+
+/* Index of the highest set bit; x must not be 0. */
 static inline unsigned chopi_floor_log2(uintptr_t x)
 {
-    unsigned log = 0;
+#if CHOPI_HAVE_CLZ && UINTPTR_MAX == UINT_MAX
+    return (unsigned)(sizeof x * CHAR_BIT - 1u) - (unsigned)__builtin_clz(x);
+#elif CHOPI_HAVE_CLZ && UINTPTR_MAX == ULONG_MAX
+    return (unsigned)(sizeof x * CHAR_BIT - 1u) - (unsigned)__builtin_clzl(x);
+#else
+    unsigned log = 0; /* binary search */
     for (unsigned step = (unsigned)(sizeof x * 4u); step != 0; step /= 2u) {
         if (x >> step) {
             x >>= step;
@@ -59,6 +77,7 @@ static inline unsigned chopi_floor_log2(uintptr_t x)
         }
     }
     return log;
+#endif
 }
 
 /*
@@ -131,7 +150,10 @@ static inline uint64_t chopi_bits_from(unsigned n)
 /* Index of the lowest set bit; x must not be 0. */
 static inline unsigned chopi_lowest_bit(uint64_t x)
 {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__))
+#if CHOPI_SPLIT_64 && CHOPI_HAVE_CLZ
+    uint32_t low = (uint32_t)x;
+    return low ? (unsigned)__builtin_ctz(low) : 32u + (unsigned)__builtin_ctz((uint32_t)(x >> 32));
+#elif CHOPI_HAVE_CLZ
     return (unsigned)__builtin_ctzll(x);
 #else
     /* Binary search on 32-bit halves: no 64-bit shift, no __ctzsi2 on cores without ctz. */
