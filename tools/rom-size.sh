@@ -1,0 +1,115 @@
+#!/bin/sh
+# ROM cost of chopalloc on bare-metal targets: what chop_init, chop_try_allocate and
+# chop_try_deallocate add to a firmware image.
+# SPDX-License-Identifier: MIT
+#
+# Usage: tools/rom-size.sh [--strict] [--budget BYTES [--enforce]]   (make size runs it)
+#
+# For each target and for both builds (bitmap, --disable-bitmap) the library's sources
+# are compiled as separate objects, like libchopalloc.a, and linked into
+# tools/rom-firmware.c with -Wl,--gc-sections and libgcc; the same firmware is linked
+# again with the three functions stubbed out.  The cost is the difference in text +
+# data (what goes to flash) between the two images.  The stubs are a few bytes each,
+# so the figure slightly understates the library's own code.
+#
+# A target whose compiler is missing is reported and skipped; with --strict it is an
+# error.  A --disable-bitmap build that is not smaller than its bitmap build is an
+# error.  --budget BYTES says whether Cortex-M4 in bitmap mode fits in BYTES; with
+# --enforce, not fitting is an error.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+srcdir=$(cd "$here/.." && pwd)
+strict=no
+budget=
+enforce=no
+while [ $# -gt 0 ]; do
+    case $1 in
+        --strict) strict=yes ;;
+        --budget) budget=$2; shift ;;
+        --enforce) enforce=yes ;;
+        *) echo "usage: $0 [--strict] [--budget BYTES [--enforce]]" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/chop-rom.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# name|tool prefix|flags
+targets='Cortex-M0|arm-none-eabi-|-mcpu=cortex-m0 -mthumb
+Cortex-M4|arm-none-eabi-|-mcpu=cortex-m4 -mthumb
+RV32IMAC|riscv64-unknown-elf-|-march=rv32imac -mabi=ilp32'
+
+common="-Os -ffunction-sections -fdata-sections -ffreestanding -fno-builtin
+ -fno-tree-loop-distribute-patterns -Wall -Wextra -Wconversion -Wshadow -Wstrict-prototypes"
+
+# config BITMAP: the generated header, as configure writes it.
+config() {
+    mkdir -p "$tmp/inc$1"
+    sed -e "s/@CHOPALLOC_HAVE_BITMAP@/$1/" -e 's/@CHOPALLOC_CONFIGURED_MAX_ORDER@/0/' \
+        -e 's/@PACKAGE_VERSION@/rom-size/' \
+        "$srcdir/include/chopalloc_config.h.in" > "$tmp/inc$1/chopalloc_config.h"
+}
+config 1
+config 0
+
+# image_size PREFIX FLAGS BITMAP STUBS: text + data of the linked firmware.
+image_size() {
+    dir=$tmp/build.$$.$3.$4
+    rm -rf "$dir"; mkdir "$dir"
+    cc="${1}gcc $2 $common -I$tmp/inc$3 -I$srcdir/include -I$srcdir/src"
+    objs=
+    if [ "$4" = 1 ]; then
+        $cc -DCHOP_ROM_STUBS -c "$srcdir/tools/rom-firmware.c" -o "$dir/fw.o"
+    else
+        $cc -c "$srcdir/tools/rom-firmware.c" -o "$dir/fw.o"
+        for src in heap check status; do
+            $cc -c "$srcdir/src/$src.c" -o "$dir/$src.o"
+            objs="$objs $dir/$src.o"
+        done
+    fi
+    # shellcheck disable=SC2086
+    $cc -nostdlib -nostartfiles -Wl,--gc-sections -Wl,-e,_start \
+        -o "$dir/fw.elf" "$dir/fw.o" $objs -lgcc
+    "${1}size" -B "$dir/fw.elf" | awk 'NR == 2 { print $1 + $2 }'
+}
+
+results=$tmp/results
+: > "$results"
+echo "$targets" | while IFS='|' read -r name prefix flags; do
+    if ! command -v "${prefix}gcc" > /dev/null 2>&1; then
+        echo "$name - -" >> "$results"
+        continue
+    fi
+    cost1=$(($(image_size "$prefix" "$flags" 1 0) - $(image_size "$prefix" "$flags" 1 1)))
+    cost0=$(($(image_size "$prefix" "$flags" 0 0) - $(image_size "$prefix" "$flags" 0 1)))
+    echo "$name $cost1 $cost0" >> "$results"
+done
+
+echo "| Target (-Os)   | bitmap | --disable-bitmap |"
+echo "|----------------|-------:|-----------------:|"
+status=0
+while read -r name cost1 cost0; do
+    if [ "$cost1" = - ]; then
+        echo "| $name | not measured | not measured |"
+        echo "rom-size: $name: compiler not found" >&2
+        [ "$strict" = no ] || status=1
+        continue
+    fi
+    printf '| %-14s | %4d B | %14d B |\n' "$name" "$cost1" "$cost0"
+    if [ "$cost0" -ge "$cost1" ]; then
+        echo "rom-size: $name: --disable-bitmap ($cost0 B) is not smaller than bitmap ($cost1 B)" >&2
+        status=1
+    fi
+    if [ "$name" = Cortex-M4 ] && [ -n "$budget" ]; then
+        if [ "$cost1" -le "$budget" ]; then
+            verdict="within the budget of $budget B"
+        else
+            verdict="OVER the budget of $budget B by $((cost1 - budget)) B"
+            [ "$enforce" = no ] || status=1
+        fi
+    fi
+done < "$results"
+[ -z "${verdict:-}" ] || echo "Cortex-M4 bitmap build: $verdict"
+exit $status
