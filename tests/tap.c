@@ -9,6 +9,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * Portability: the C libraries of small targets (avr-libc) have neither %zu nor %lld,
+ * and little RAM for buffers.  Numbers wider than int are therefore formatted here,
+ * and TAP_LINE_MAX (which such a build may lower) bounds every buffer.
+ */
+#ifndef TAP_LINE_MAX
+#define TAP_LINE_MAX 512
+#endif
+
+/* The digits of v in base 10 or 16 (with "0x"), in buf[24]; returns buf. */
+static const char *unsigned_text(char *buf, unsigned long long v, unsigned base)
+{
+    char digits[24];
+    size_t n = 0, i = 0;
+    do {
+        digits[n++] = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v != 0);
+    if (base == 16) {
+        buf[i++] = '0';
+        buf[i++] = 'x';
+    }
+    while (n != 0)
+        buf[i++] = digits[--n];
+    buf[i] = '\0';
+    return buf;
+}
+
+/* The decimal text of v, in buf[24]; returns buf. */
+static const char *signed_text(char *buf, long long v)
+{
+    if (v >= 0)
+        return unsigned_text(buf, (unsigned long long)v, 10u);
+    buf[0] = '-';
+    unsigned_text(buf + 1, 0u - (unsigned long long)v, 10u);
+    return buf;
+}
+
 static unsigned planned; /* 0: no plan printed yet */
 static int plan_printed;
 static unsigned run;
@@ -28,7 +66,7 @@ void tap_plan(unsigned count)
 /* Prints the description with '#' replaced, so it cannot be read as a directive. */
 static void print_description(const char *fmt, va_list ap)
 {
-    char buf[512];
+    char buf[TAP_LINE_MAX];
     vsnprintf(buf, sizeof buf, fmt, ap);
     for (char *p = buf; *p; p++) {
         if (*p == '#')
@@ -70,8 +108,10 @@ int tap_is_int(long long got, long long expected, const char *fmt, ...)
     va_start(ap, fmt);
     int result = vtap_ok(got == expected, fmt, ap);
     va_end(ap);
-    if (!result)
-        tap_diag("     got: %lld\n expected: %lld", got, expected);
+    if (!result) {
+        char g[24], e[24];
+        tap_diag("     got: %s\n expected: %s", signed_text(g, got), signed_text(e, expected));
+    }
     return result;
 }
 
@@ -81,8 +121,12 @@ int tap_is_size(size_t got, size_t expected, const char *fmt, ...)
     va_start(ap, fmt);
     int result = vtap_ok(got == expected, fmt, ap);
     va_end(ap);
-    if (!result)
-        tap_diag("     got: %zu (0x%zx)\n expected: %zu (0x%zx)", got, got, expected, expected);
+    if (!result) {
+        char g[24], gx[24], e[24], ex[24];
+        tap_diag("     got: %s (%s)\n expected: %s (%s)", unsigned_text(g, got, 10u),
+                 unsigned_text(gx, got, 16u), unsigned_text(e, expected, 10u),
+                 unsigned_text(ex, expected, 16u));
+    }
     return result;
 }
 
@@ -130,13 +174,14 @@ static const char *const status_names[] = {
 
 const char *tap_status_name(chop_status status)
 {
-    static char buf[2][32];
+    static char buf[2][40];
     static int which;
+    char digits[24];
     long long value = (long long)status;
     if (value >= 0 && value < (long long)(sizeof status_names / sizeof status_names[0]))
         return status_names[value];
     which ^= 1;
-    snprintf(buf[which], sizeof buf[which], "(status %lld)", value);
+    snprintf(buf[which], sizeof buf[which], "(status %s)", signed_text(digits, value));
     return buf[which];
 }
 
@@ -158,8 +203,11 @@ static int stats_field(const char *name, size_t got, size_t expected, int verbos
 {
     if (got == expected)
         return 1;
-    if (verbose)
-        tap_diag("   %s: got %zu, expected %zu", name, got, expected);
+    if (verbose) {
+        char g[24], e[24];
+        tap_diag("   %s: got %s, expected %s", name, unsigned_text(g, got, 10u),
+                 unsigned_text(e, expected, 10u));
+    }
     return 0;
 }
 
@@ -200,7 +248,7 @@ int tap_is_stats(const chop_stats *got, const chop_stats *expected, const char *
 
 void tap_skip(unsigned count, const char *why, ...)
 {
-    char buf[512];
+    char buf[TAP_LINE_MAX];
     va_list ap;
     va_start(ap, why);
     vsnprintf(buf, sizeof buf, why, ap);
@@ -218,7 +266,7 @@ void tap_skip(unsigned count, const char *why, ...)
 /* Prints each line of the message with a "# " prefix. */
 static void vdiag(const char *fmt, va_list ap)
 {
-    char buf[2048];
+    char buf[4 * TAP_LINE_MAX];
     vsnprintf(buf, sizeof buf, fmt, ap);
     const char *line = buf;
     for (;;) {
@@ -242,7 +290,7 @@ void tap_diag(const char *fmt, ...)
 
 void tap_bail_out(const char *fmt, ...)
 {
-    char buf[512];
+    char buf[TAP_LINE_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
