@@ -85,8 +85,10 @@ for bitmap in 1 0; do
         echo "# $name: simavr exited with status $rc"
         echo "Bail out! simavr exited with status $rc" >> "$dir/tap"
     fi
-    set -- $(tap_count "$dir/tap")
-    echo "$name: $1 passed, $2 failed, $3 skipped"
-    [ "$2" -eq 0 ] || status=1
+    read -r p f s <<EOF
+$(tap_count "$dir/tap")
+EOF
+    echo "$name: $p passed, $f failed, $s skipped"
+    [ "$f" -eq 0 ] || status=1
 done
 exit $status
