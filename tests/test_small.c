@@ -1,7 +1,7 @@
 /*
  * The core of the test suite in a few KiB of RAM: initialisation, allocation and
- * freeing, splitting and merging, every refusal, and a randomised run checked against
- * the contract.  It runs in `make check` on the build machine, under qemu for cross
+ * freeing, splitting and merging, every refusal (chop_check's CHOP_ERR_CORRUPTED
+ * included), and a randomised run checked against the contract.  It runs in `make check` on the build machine, under qemu for cross
  * builds, and on an 8-bit AVR (ATmega2560, 8 KiB of RAM, 16-bit size_t) under simavr
  * (tools/avr-check.sh), so it uses only what avr-libc offers: no %zu, no %lld, no
  * 64-bit arithmetic in the hot loops, and short test descriptions, since on AVR every
@@ -295,6 +295,25 @@ static void test_free_refusals(int mode)
     tap_ok(is_fresh(sub, SUB_SIZE), "%s: whole again", m);
 }
 
+/* chop_check's refusal: a stray write over a free block's link is caught. */
+static void test_corrupted(int mode)
+{
+    const char *m = mode_name(mode);
+    unsigned char *sub = sub_region();
+    unsigned char saved[CHOP_MIN_BLOCK_SIZE];
+    void *a = NULL;
+
+    init_mode(mode, sub, SUB_SIZE);
+    chop_try_allocate(&heap, 1u, 1u, &a); /* its buddy, sub + MIN_BLOCK, is free */
+    raw_copy(saved, sub + MIN_BLOCK, sizeof saved);
+    raw_fill(sub + MIN_BLOCK, 0xA5u, sizeof(void *));
+    tap_is_status(chop_check(&heap), CHOP_ERR_CORRUPTED, "%s: a free link overwritten", m);
+    raw_copy(sub + MIN_BLOCK, saved, sizeof saved);
+    tap_is_status(chop_check(&heap), CHOP_OK, "%s: checks again once restored", m);
+    chop_try_deallocate(&heap, a, 1u, 1u);
+    tap_ok(is_fresh(sub, SUB_SIZE), "%s: whole again", m);
+}
+
 static void test_other_calls(void)
 {
     int distinct = 1;
@@ -445,6 +464,7 @@ int main(void)
         test_merge(mode);
         test_allocate_refusals(mode);
         test_free_refusals(mode);
+        test_corrupted(mode);
         test_random(mode, UINT32_C(0x2545F491));
         test_random(mode, UINT32_C(0x9E3779B9));
     }
