@@ -16,7 +16,8 @@
  *
  * So a read or write after free, or an overflow into a free neighbour, is reported
  * against the user's code, with the stacks where the block was allocated and freed.
- * An overflow into an allocated neighbour is not: a buddy allocator has no redzones.  Without either checker every function here compiles to nothing.
+ * An overflow into an allocated neighbour is not: a buddy allocator has no redzones.
+ * Without either checker every function here compiles to nothing.
  *
  * A4  chop_init() on a heap object that already has a pool replaces the pool: the old
  *     heap's blocks are forgotten, as the C contract of chop_init() says.
