@@ -152,4 +152,24 @@ static inline void chopi_block_taken_back(const chop_heap *heap, void *block, si
 #endif
 }
 
+/* A1 and A2: an allocated block changes size in place; it keeps its contents. */
+static inline void chopi_block_resized(const chop_heap *heap, void *block, size_t old_size,
+                                       size_t new_size)
+{
+    (void)heap, (void)block, (void)old_size, (void)new_size;
+#if CHOP_VALGRIND
+    VALGRIND_MEMPOOL_CHANGE(heap, block, block, new_size);
+    if (new_size < old_size)
+        VALGRIND_MAKE_MEM_NOACCESS((char *)block + new_size, old_size - new_size);
+    else
+        VALGRIND_MAKE_MEM_UNDEFINED((char *)block + old_size, new_size - old_size);
+#endif
+#if CHOPI_ASAN
+    if (new_size < old_size)
+        ASAN_POISON_MEMORY_REGION((char *)block + new_size, old_size - new_size);
+    else
+        ASAN_UNPOISON_MEMORY_REGION((char *)block + old_size, new_size - old_size);
+#endif
+}
+
 #endif /* CHOPALLOC_ANNOTATE_H */
