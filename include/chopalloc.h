@@ -9,8 +9,8 @@
  * The caller hands the allocator a region of memory and, in bitmap mode, a small
  * array of `uint64_t` for its bookkeeping.  chopalloc never allocates memory of
  * its own, keeps no global state and calls no C library function, so it runs
- * unchanged on bare metal.  A heap is not thread-safe: callers that share one
- * between threads or interrupt handlers must serialise the calls themselves.
+ * unchanged on bare metal.  A heap shared between threads or interrupt handlers
+ * needs a lock: see chop_set_lock().
  */
 #ifndef CHOPALLOC_H
 #define CHOPALLOC_H
@@ -125,11 +125,14 @@ typedef enum chop_status {
                                       its start. */
     CHOP_ERR_SIZE_MISMATCH,      /**< The size and alignment name a block other than the
                                       allocation at this pointer. */
-    CHOP_ERR_CORRUPTED           /**< chop_check() found a broken invariant. */
+    CHOP_ERR_CORRUPTED,          /**< chop_check() found a broken invariant. */
+    CHOP_ERR_NEEDS_BITMAP        /**< The call must find a block's size by itself, which
+                                      only bitmap mode records (chop_try_free(),
+                                      chop_realloc()). */
 } chop_status;
 
 /** @brief Number of #chop_status values; every value below it has its own message. */
-#define CHOP_STATUS_COUNT 14
+#define CHOP_STATUS_COUNT 15
 
 /**
  * @brief One heap: a region carved into power-of-two blocks, and its free lists.
@@ -138,6 +141,9 @@ typedef enum chop_status {
  * all.  Its fields are private: read them through chop_get_stats().  The
  * structure must not live inside the region it manages, and must not be copied
  * while blocks are live (chop_init() builds a fresh one).
+ *
+ * A heap is not thread-safe by itself; chop_set_lock() gives it a lock that every
+ * call then takes.
  */
 typedef struct chop_heap {
     /** @cond CHOP_PRIVATE */
@@ -152,6 +158,9 @@ typedef struct chop_heap {
     size_t live_allocations;
     size_t peak_allocated_bytes;
     size_t failed_requests;
+    void (*lock)(void *ctx);              /* chop_set_lock(); both NULL: no locking */
+    void (*unlock)(void *ctx);
+    void *lock_ctx;
     /** @endcond */
 } chop_heap;
 
@@ -242,6 +251,148 @@ chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void *
  *         #CHOP_ERR_SIZE_MISMATCH.
  */
 chop_status chop_try_deallocate(chop_heap *heap, void *ptr, size_t size, size_t align);
+
+/**
+ * @brief Frees a block without being told its size (bitmap mode).
+ *
+ * The bitmap records where every block begins and how large it is, so the
+ * pointer alone names the block.  Validated like chop_try_deallocate(): a
+ * refused call leaves the heap as it was.  Cost: O(CHOPALLOC_MAX_ORDER).
+ *
+ * @param heap The heap the block came from.
+ * @param ptr  The block, as an allocation returned it.
+ * @return #CHOP_OK, #CHOP_ERR_NULL_ARGUMENT, #CHOP_ERR_NEEDS_BITMAP (free-list
+ *         mode), #CHOP_ERR_OUTSIDE_HEAP, #CHOP_ERR_DOUBLE_FREE (the pointer lies
+ *         in free memory) or #CHOP_ERR_INTERIOR_POINTER.
+ */
+chop_status chop_try_free(chop_heap *heap, void *ptr);
+
+/**
+ * @brief Size of the live block at @p ptr: the bytes the caller may use.
+ *
+ * Cost: O(CHOPALLOC_MAX_ORDER).
+ *
+ * @return The block's size, `2^k` bytes, at least the size requested; 0 when
+ *         @p heap or @p ptr is NULL, when @p ptr is not the start of a live
+ *         block, and always in free-list mode (which does not record sizes).
+ */
+size_t chop_usable_size(const chop_heap *heap, const void *ptr);
+
+/**
+ * @brief Resizes a block, in place when it can, never losing its contents.
+ *
+ * The block is named by the layout it was allocated with (@p old_size,
+ * @p align), as for chop_try_deallocate(), so this works in both modes.  A
+ * smaller block is made in place by freeing the upper halves; a larger one in
+ * place when the buddies above it are free (no copy); otherwise a new block is
+ * allocated, the whole old block copied into it and the old block freed.
+ * On success `*ptr` is the block (moved or not); on failure `*ptr`, its
+ * contents and the heap are unchanged (a refused new layout or lack of memory
+ * counts in chop_stats::failed_requests).  Cost: O(CHOPALLOC_MAX_ORDER) in
+ * bitmap mode (O(free blocks) in free-list mode) plus the copy.
+ *
+ * @param heap     The heap the block came from.
+ * @param ptr      Address of the block pointer; updated on success.
+ * @param old_size The size the block was allocated with.
+ * @param new_size The size wanted, at least 1.
+ * @param align    The alignment the block was allocated with, kept for the new size.
+ * @return #CHOP_OK, any refusal of chop_try_deallocate() for the old layout, or
+ *         #CHOP_ERR_INVALID_LAYOUT, #CHOP_ERR_TOO_LARGE or
+ *         #CHOP_ERR_OUT_OF_MEMORY for the new one.
+ */
+chop_status chop_try_reallocate(chop_heap *heap, void **ptr, size_t old_size, size_t new_size,
+                                size_t align);
+
+/**
+ * @brief malloc() over a heap: a block of at least @p size bytes.
+ *
+ * Every block is aligned to its own size, so the block is aligned to
+ * `alignof(max_align_t)` or to its size, whichever is smaller.
+ *
+ * @return The block, or NULL when @p heap is NULL, @p size is 0, or no block
+ *         is free (chop_try_allocate() says why).
+ */
+void *chop_malloc(chop_heap *heap, size_t size);
+
+/**
+ * @brief calloc() over a heap: @p n objects of @p size bytes, zeroed.
+ * @return The block, or NULL when @p n times @p size is 0, overflows `size_t`
+ *         or cannot be allocated.
+ */
+void *chop_calloc(chop_heap *heap, size_t n, size_t size);
+
+/**
+ * @brief realloc() over a heap (bitmap mode): chop_try_reallocate() without sizes.
+ *
+ * A NULL @p ptr allocates, like chop_malloc(); a @p size of 0 frees @p ptr and
+ * returns NULL.  In free-list mode, where a block's size is not recorded, it
+ * returns NULL and changes nothing.
+ *
+ * @return The resized block, or NULL with @p ptr and its contents untouched.
+ */
+void *chop_realloc(chop_heap *heap, void *ptr, size_t size);
+
+/**
+ * @brief free() over a heap (bitmap mode): chop_try_free(), ignoring refusals.
+ *
+ * A NULL @p ptr does nothing.  A refused pointer is left alone, as the heap is;
+ * call chop_try_free() to learn why.
+ */
+void chop_free(chop_heap *heap, void *ptr);
+
+/**
+ * @brief Called by chop_walk() for each block.
+ * @param ctx       The context given to chop_walk().
+ * @param block     First byte of the block.
+ * @param size      Its size in bytes.
+ * @param allocated 1 for an allocated block, 0 for a free one.
+ * @return 0 to go on, anything else to stop the walk.
+ */
+typedef int (*chop_visit_fn)(void *ctx, void *block, size_t size, int allocated);
+
+/**
+ * @brief Visits every block of the heap in address order.
+ *
+ * In bitmap mode each block is visited with its size.  Free-list mode knows only
+ * the free blocks: the allocated memory between two of them is visited as one
+ * span (`allocated` 1), which may hold several allocations.
+ *
+ * @p visit is called without the heap's lock held, so it may call chopalloc,
+ * even to free the block it is given: the walk goes on from the end of the
+ * block it visited last, skipping what now begins before that.  Cost: O(blocks
+ * · CHOPALLOC_MAX_ORDER) in bitmap mode, O(blocks · free blocks) in free-list
+ * mode; the lock is taken once per block visited (see chop_set_lock()).
+ *
+ * @return #CHOP_OK (also when @p visit stopped the walk),
+ *         #CHOP_ERR_NULL_ARGUMENT or #CHOP_ERR_CORRUPTED.
+ */
+chop_status chop_walk(const chop_heap *heap, chop_visit_fn visit, void *ctx);
+
+/**
+ * @brief Makes every call on @p heap take a lock: for threads and interrupts.
+ *
+ * From now on each call that reads or changes the heap calls `lock(ctx)` once
+ * before touching it and `unlock(ctx)` once after, on every path, refusals
+ * included; it never takes the lock twice, and never calls user code (a
+ * chop_walk() visitor) while holding it.  chop_walk() takes it once per block.
+ * The time it is held is bounded: O(CHOPALLOC_MAX_ORDER) for every call in
+ * bitmap mode, plus the copy of the old block when chop_try_reallocate() or
+ * chop_realloc() must move it; O(free blocks) for frees in free-list mode;
+ * O(blocks) for chop_check().  chop_malloc() and chop_calloc() take it
+ * through chop_try_allocate() and zero the block after releasing it.
+ *
+ * On a microcontroller, `lock` can disable interrupts (saving the previous
+ * state in @p ctx) and `unlock` restore them; with an RTOS, take and give a
+ * mutex.  Call this after chop_init(), which clears the lock, and before the
+ * heap is shared.
+ *
+ * @param heap   The heap; nothing happens when NULL.
+ * @param lock   Takes the lock; NULL (or a NULL @p unlock) removes locking.
+ * @param unlock Releases it.
+ * @param ctx    Passed to both.
+ */
+void chop_set_lock(chop_heap *heap, void (*lock)(void *ctx), void (*unlock)(void *ctx),
+                   void *ctx);
 
 /**
  * @brief Verifies every invariant of the heap.

@@ -16,7 +16,8 @@
  *
  * So a read or write after free, or an overflow into a free neighbour, is reported
  * against the user's code, with the stacks where the block was allocated and freed.
- * An overflow into an allocated neighbour is not: a buddy allocator has no redzones.  Without either checker every function here compiles to nothing.
+ * An overflow into an allocated neighbour is not: a buddy allocator has no redzones.
+ * Without either checker every function here compiles to nothing.
  *
  * A4  chop_init() on a heap object that already has a pool replaces the pool: the old
  *     heap's blocks are forgotten, as the C contract of chop_init() says.
@@ -148,6 +149,26 @@ static inline void chopi_block_taken_back(const chop_heap *heap, void *block, si
 #endif
 #if CHOPI_ASAN
     ASAN_POISON_MEMORY_REGION(block, block_size);
+#endif
+}
+
+/* A1 and A2: an allocated block changes size in place; it keeps its contents. */
+static inline void chopi_block_resized(const chop_heap *heap, void *block, size_t old_size,
+                                       size_t new_size)
+{
+    (void)heap, (void)block, (void)old_size, (void)new_size;
+#if CHOP_VALGRIND
+    VALGRIND_MEMPOOL_CHANGE(heap, block, block, new_size);
+    if (new_size < old_size)
+        VALGRIND_MAKE_MEM_NOACCESS((char *)block + new_size, old_size - new_size);
+    else
+        VALGRIND_MAKE_MEM_UNDEFINED((char *)block + old_size, new_size - old_size);
+#endif
+#if CHOPI_ASAN
+    if (new_size < old_size)
+        ASAN_POISON_MEMORY_REGION((char *)block + new_size, old_size - new_size);
+    else
+        ASAN_UNPOISON_MEMORY_REGION((char *)block + old_size, new_size - old_size);
 #endif
 }
 

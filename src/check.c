@@ -134,19 +134,26 @@ static int free_blocks_are_disjoint(const chop_heap *heap)
     return 1;
 }
 
+/* I1-I5, as far as they can be checked (see chop_check()). */
+static int heap_is_sound(const chop_heap *heap)
+{
+    if (heap->start >= heap->end || ((heap->start | heap->end) & (CHOP_MIN_BLOCK_SIZE - 1u)) != 0)
+        return 0;
+    if (heap->free_bytes > heap->end - heap->start)
+        return 0;
+    if (!free_lists_are_sound(heap))
+        return 0;
+    return heap->bitmap ? bitmap_is_sound(heap) : free_blocks_are_disjoint(heap);
+}
+
 chop_status chop_check(const chop_heap *heap)
 {
     if (!heap)
         return CHOP_ERR_NULL_ARGUMENT;
-    if (heap->start >= heap->end || ((heap->start | heap->end) & (CHOP_MIN_BLOCK_SIZE - 1u)) != 0)
-        return CHOP_ERR_CORRUPTED;
-    if (heap->free_bytes > heap->end - heap->start)
-        return CHOP_ERR_CORRUPTED;
-    if (!free_lists_are_sound(heap))
-        return CHOP_ERR_CORRUPTED;
-    if (heap->bitmap ? !bitmap_is_sound(heap) : !free_blocks_are_disjoint(heap))
-        return CHOP_ERR_CORRUPTED;
-    return CHOP_OK;
+    chopi_lock(heap);
+    int sound = heap_is_sound(heap);
+    chopi_unlock(heap);
+    return sound ? CHOP_OK : CHOP_ERR_CORRUPTED;
 }
 
 void chop_get_stats(const chop_heap *heap, chop_stats *out)
@@ -161,6 +168,7 @@ void chop_get_stats(const chop_heap *heap, chop_stats *out)
             out->free_blocks[k] = 0;
         return;
     }
+    chopi_lock(heap);
     out->managed_bytes = (size_t)(heap->end - heap->start);
     out->unusable_bytes = heap->unusable_bytes;
     out->free_bytes = heap->free_bytes;
@@ -172,4 +180,5 @@ void chop_get_stats(const chop_heap *heap, chop_stats *out)
     out->failed_requests = heap->failed_requests;
     for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++)
         out->free_blocks[k] = heap->free_count[k];
+    chopi_unlock(heap);
 }

@@ -34,7 +34,7 @@ chop_status chopi_layout_order(size_t size, size_t align, unsigned *order)
 
 /* --- free lists: O(1) push and unlink ------------------------------------------ */
 
-static void push_free(chop_heap *heap, uintptr_t addr, unsigned order)
+void chopi_push_free(chop_heap *heap, uintptr_t addr, unsigned order)
 {
     chop_free_block *block = (chop_free_block *)addr;
     chop_free_block *head = heap->free_list[order];
@@ -48,7 +48,7 @@ static void push_free(chop_heap *heap, uintptr_t addr, unsigned order)
     heap->free_bytes += chopi_size_of(order);
 }
 
-static void unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
+void chopi_unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
 {
     chop_free_block *next, *prev;
 
@@ -65,8 +65,7 @@ static void unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
     heap->free_bytes -= chopi_size_of(order);
 }
 
-/* Free-list mode: the free block of this order at addr, or NULL. O(list length). */
-static chop_free_block *find_free(const chop_heap *heap, uintptr_t addr, unsigned order)
+chop_free_block *chopi_find_free(const chop_heap *heap, uintptr_t addr, unsigned order)
 {
     chop_free_block *block = heap->free_list[order];
     while (block && (uintptr_t)block != addr)
@@ -138,6 +137,9 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
     heap->live_allocations = 0;
     heap->peak_allocated_bytes = 0;
     heap->failed_requests = 0;
+    heap->lock = NULL;
+    heap->unlock = NULL;
+    heap->lock_ctx = NULL;
     if (bitmap)
         for (size_t w = 0; w < words; w++)
             bitmap[w] = 0;
@@ -158,9 +160,22 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
         top -= chopi_size_of(order);
         if (bitmap)
             chopi_set_bits(bitmap, chopi_index(heap, top), CHOPI_START);
-        push_free(heap, top, order);
+        chopi_push_free(heap, top, order);
     }
     return CHOP_OK;
+}
+
+/* --- chop_set_lock -------------------------------------------------------------- */
+
+void chop_set_lock(chop_heap *heap, void (*lock)(void *ctx), void (*unlock)(void *ctx),
+                   void *ctx)
+{
+    if (!heap)
+        return;
+    int locking = lock && unlock;
+    heap->lock = locking ? lock : NULL;
+    heap->unlock = locking ? unlock : NULL;
+    heap->lock_ctx = locking ? ctx : NULL;
 }
 
 /* --- chop_try_allocate ---------------------------------------------------------- */
@@ -172,7 +187,14 @@ chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void *
     *out = NULL;
     if (!heap)
         return CHOP_ERR_NULL_ARGUMENT;
+    chopi_lock(heap);
+    chop_status status = chopi_allocate(heap, size, align, out);
+    chopi_unlock(heap);
+    return status;
+}
 
+chop_status chopi_allocate(chop_heap *heap, size_t size, size_t align, void **out)
+{
     unsigned order = 0;
     uint64_t candidates = 0;
     chop_status status = chopi_layout_order(size, align, &order);
@@ -190,27 +212,47 @@ chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void *
     unsigned have = chopi_lowest_bit(candidates);
     chop_free_block *block = heap->free_list[have];
     uintptr_t addr = (uintptr_t)block;
-    unlink_free(heap, block, have);
+    chopi_unlink_free(heap, block, have);
     while (have > order) { /* keep the lower half, free the upper */
         have--;
         uintptr_t upper = addr + chopi_size_of(have);
         if (chopi_bitmap(heap))
             chopi_set_bits(heap->bitmap, chopi_index(heap, upper), CHOPI_START);
-        push_free(heap, upper, have);
+        chopi_push_free(heap, upper, have);
     }
     if (chopi_bitmap(heap))
         chopi_set_bits(heap->bitmap, chopi_index(heap, addr), CHOPI_ALLOC);
 
     heap->live_allocations++;
-    size_t allocated = (size_t)(heap->end - heap->start) - heap->free_bytes;
-    if (allocated > heap->peak_allocated_bytes)
-        heap->peak_allocated_bytes = allocated;
+    chopi_note_peak(heap);
     chopi_block_handed_out(heap, block, chopi_size_of(order));
     *out = block;
     return CHOP_OK;
 }
 
 /* --- chop_try_deallocate -------------------------------------------------------- */
+
+chop_status chopi_block_holding(const chop_heap *heap, uintptr_t addr, uintptr_t *block,
+                                unsigned *order, int *allocated)
+{
+    for (unsigned k = CHOPI_MIN; k <= (unsigned)CHOPI_TOP; k++) {
+        uintptr_t node = addr & ~(chopi_size_of(k) - 1u);
+        if (node < heap->start)
+            break;
+        size_t index = chopi_index(heap, node);
+        unsigned bits = chopi_bits(heap->bitmap, index);
+        if (bits & CHOPI_START) {
+            unsigned have = chopi_block_order(heap, index);
+            if (addr - node >= chopi_size_of(have))
+                return CHOP_ERR_CORRUPTED; /* a block begins inside this one */
+            *block = node;
+            *order = have;
+            *allocated = (bits & CHOPI_ALLOC) != 0;
+            return CHOP_OK;
+        }
+    }
+    return CHOP_ERR_CORRUPTED; /* unreachable while invariant I1 holds */
+}
 
 /*
  * Bitmap mode: whether the block of this order at addr may be freed.  O(1) bit tests,
@@ -222,16 +264,13 @@ static chop_status classify_bitmap(const chop_heap *heap, uintptr_t addr, unsign
     unsigned bits = chopi_bits(heap->bitmap, index);
 
     if (!(bits & CHOPI_START)) {
-        /* Inside some block: its start is the first node boundary below that is a start. */
-        for (unsigned k = order + 1u; k <= (unsigned)CHOPI_TOP; k++) {
-            uintptr_t node = addr & ~(chopi_size_of(k) - 1u);
-            if (node < heap->start)
-                break;
-            unsigned outer = chopi_bits(heap->bitmap, chopi_index(heap, node));
-            if (outer & CHOPI_START)
-                return (outer & CHOPI_ALLOC) ? CHOP_ERR_INTERIOR_POINTER : CHOP_ERR_DOUBLE_FREE;
-        }
-        return CHOP_ERR_CORRUPTED; /* unreachable while invariant I1 holds */
+        uintptr_t block;
+        unsigned have;
+        int allocated;
+        chop_status status = chopi_block_holding(heap, addr, &block, &have, &allocated);
+        if (status != CHOP_OK)
+            return status;
+        return allocated ? CHOP_ERR_INTERIOR_POINTER : CHOP_ERR_DOUBLE_FREE;
     }
     if (!(bits & CHOPI_ALLOC))
         return CHOP_ERR_DOUBLE_FREE;
@@ -281,18 +320,35 @@ static void release(chop_heap *heap, uintptr_t addr, unsigned order)
                 break;
             free_buddy = (chop_free_block *)buddy;
         } else {
-            free_buddy = find_free(heap, buddy, order);
+            free_buddy = chopi_find_free(heap, buddy, order);
             if (!free_buddy)
                 break;
         }
-        unlink_free(heap, free_buddy, order);
+        chopi_unlink_free(heap, free_buddy, order);
         uintptr_t upper = addr > buddy ? addr : buddy;
         if (bitmap)
             chopi_clear_bits(bitmap, chopi_index(heap, upper), CHOPI_START);
         addr &= ~chopi_size_of(order);
         order++;
     }
-    push_free(heap, addr, order);
+    chopi_push_free(heap, addr, order);
+}
+
+chop_status chopi_validate_free(const chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    if (addr < heap->start || addr >= heap->end)
+        return CHOP_ERR_OUTSIDE_HEAP;
+    if (addr & (chopi_size_of(order) - 1u))
+        return CHOP_ERR_MISALIGNED;
+    return chopi_bitmap(heap) ? classify_bitmap(heap, addr, order)
+                              : classify_free_lists(heap, addr, order);
+}
+
+void chopi_free_block(chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    chopi_block_taken_back(heap, (void *)addr, chopi_size_of(order));
+    release(heap, addr, order);
+    heap->live_allocations--;
 }
 
 chop_status chop_try_deallocate(chop_heap *heap, void *ptr, size_t size, size_t align)
@@ -304,18 +360,10 @@ chop_status chop_try_deallocate(chop_heap *heap, void *ptr, size_t size, size_t 
     if (status != CHOP_OK)
         return status;
 
-    uintptr_t addr = (uintptr_t)ptr;
-    if (addr < heap->start || addr >= heap->end)
-        return CHOP_ERR_OUTSIDE_HEAP;
-    if (addr & (chopi_size_of(order) - 1u))
-        return CHOP_ERR_MISALIGNED;
-    status = chopi_bitmap(heap) ? classify_bitmap(heap, addr, order)
-                          : classify_free_lists(heap, addr, order);
-    if (status != CHOP_OK)
-        return status;
-
-    chopi_block_taken_back(heap, ptr, chopi_size_of(order));
-    release(heap, addr, order);
-    heap->live_allocations--;
-    return CHOP_OK;
+    chopi_lock(heap);
+    status = chopi_validate_free(heap, (uintptr_t)ptr, order);
+    if (status == CHOP_OK)
+        chopi_free_block(heap, (uintptr_t)ptr, order);
+    chopi_unlock(heap);
+    return status;
 }

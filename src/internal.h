@@ -259,7 +259,75 @@ static inline int chopi_block_has_order(const chop_heap *heap, size_t index, uns
     return chopi_starts(heap, index + span); /* else it would be larger */
 }
 
+/*
+ * L1  Every public call that reads or changes a heap (all but chop_init() and
+ *     chop_set_lock(), which run before it is shared) brackets its work with exactly
+ *     one chopi_lock() and one chopi_unlock(), on every path, and calls no user code
+ *     in between.  The functions named chopi_* below run with the lock held and never
+ *     take it.
+ */
+static inline void chopi_lock(const chop_heap *heap)
+{
+    if (heap->lock)
+        heap->lock(heap->lock_ctx);
+}
+
+static inline void chopi_unlock(const chop_heap *heap)
+{
+    if (heap->lock)
+        heap->unlock(heap->lock_ctx);
+}
+
 /* The order of a request, or the reason it can never be satisfied. */
 chop_status chopi_layout_order(size_t size, size_t align, unsigned *order);
+
+/* Free lists: O(1) push and unlink of a block of this order. */
+void chopi_push_free(chop_heap *heap, uintptr_t addr, unsigned order);
+void chopi_unlink_free(chop_heap *heap, chop_free_block *block, unsigned order);
+
+/* Free-list mode: the free block of this order at addr, or NULL.  O(list length). */
+chop_free_block *chopi_find_free(const chop_heap *heap, uintptr_t addr, unsigned order);
+
+/* Allocation and sized free (heap.c); *out is NULL on entry to chopi_allocate(). */
+chop_status chopi_allocate(chop_heap *heap, size_t size, size_t align, void **out);
+chop_status chopi_validate_free(const chop_heap *heap, uintptr_t addr, unsigned order);
+void chopi_free_block(chop_heap *heap, uintptr_t addr, unsigned order);
+
+/* Records a new high-water mark of allocated bytes, if it is one. */
+static inline void chopi_note_peak(chop_heap *heap)
+{
+    size_t allocated = (size_t)(heap->end - heap->start) - heap->free_bytes;
+    if (allocated > heap->peak_allocated_bytes)
+        heap->peak_allocated_bytes = allocated;
+}
+
+/*
+ * Bitmap mode: the order of the block beginning at index (START set): the first
+ * power-of-two span after which another block begins.  O(MAX_ORDER).
+ */
+static inline unsigned chopi_block_order(const chop_heap *heap, size_t index)
+{
+    unsigned largest = chopi_largest_node(heap, chopi_address(heap, index));
+    unsigned order = CHOPI_MIN;
+    while (order < largest && !chopi_starts(heap, index + ((size_t)1 << (order - CHOPI_MIN))))
+        order++;
+    return order;
+}
+
+/*
+ * Bitmap mode: the block holding addr (inside the heap): its start and order, and
+ * whether it is allocated.  Per I1 the first node boundary at or below addr where
+ * a block begins is that block's start.  O(MAX_ORDER); CHOP_ERR_CORRUPTED if the
+ * bitmap shows no block there.
+ */
+chop_status chopi_block_holding(const chop_heap *heap, uintptr_t addr, uintptr_t *block,
+                                unsigned *order, int *allocated);
+
+/* Bitmap mode: whether addr starts a live block (and its order), or why not (resize.c). */
+chop_status chopi_live_block(const chop_heap *heap, uintptr_t addr, unsigned *order);
+
+/* Resizes the validated live block *ptr of old_order (resize.c). */
+chop_status chopi_reallocate(chop_heap *heap, void **ptr, unsigned old_order, size_t new_size,
+                             size_t align);
 
 #endif /* CHOPALLOC_INTERNAL_H */

@@ -24,9 +24,11 @@ static const char *const messages[CHOP_STATUS_COUNT] = {
     [CHOP_ERR_INTERIOR_POINTER] = "the pointer lies inside an allocation but is not its start",
     [CHOP_ERR_SIZE_MISMATCH] = "the size or alignment does not match the allocation at this pointer",
     [CHOP_ERR_CORRUPTED] = "the heap is corrupted: an invariant does not hold",
+    [CHOP_ERR_NEEDS_BITMAP] = "only bitmap mode records block sizes: free with "
+                              "chop_try_deallocate() and the allocation's size",
 };
 
-_Static_assert(CHOP_ERR_CORRUPTED + 1 == CHOP_STATUS_COUNT,
+_Static_assert(CHOP_ERR_NEEDS_BITMAP + 1 == CHOP_STATUS_COUNT,
                "CHOP_STATUS_COUNT must follow the last status");
 
 const char *chop_strerror(chop_status status)

@@ -170,6 +170,7 @@ static const char *const status_names[] = {
     "CHOP_ERR_INTERIOR_POINTER",
     "CHOP_ERR_SIZE_MISMATCH",
     "CHOP_ERR_CORRUPTED",
+    "CHOP_ERR_NEEDS_BITMAP",
 };
 
 const char *tap_status_name(chop_status status)

@@ -79,8 +79,8 @@ static void test_sizes_and_macros(void)
     tap_diag("configuration: MIN_ORDER %d, MAX_ORDER %d, bitmap %d, pointer %u bits",
              CHOP_MIN_ORDER, CHOPALLOC_MAX_ORDER, CHOPALLOC_HAVE_BITMAP,
              (unsigned)(sizeof(void *) * 8u));
-    tap_ok(CHOP_STATUS_COUNT == (int)CHOP_ERR_CORRUPTED + 1 && CHOP_OK == 0,
-           "statuses run from CHOP_OK == 0 to CHOP_STATUS_COUNT - 1 == CHOP_ERR_CORRUPTED");
+    tap_ok(CHOP_STATUS_COUNT == (int)CHOP_ERR_NEEDS_BITMAP + 1 && CHOP_OK == 0,
+           "statuses run from CHOP_OK == 0 to CHOP_STATUS_COUNT - 1 == CHOP_ERR_NEEDS_BITMAP");
     tap_ok(sizeof(CHOPALLOC_VERSION) > 1, "CHOPALLOC_VERSION is \"%s\"", CHOPALLOC_VERSION);
 
     /* Bitmap words: the macro, the function and an independent formula agree. */

@@ -19,7 +19,14 @@
 #define ARENA 4096u
 #define SMALL 64u /* above the minimum block on every target, so its buddy is a node */
 
-static _Alignas(ARENA) unsigned char arena[2u * ARENA];
+/*
+ * With at most 16 orders the arena is aligned to the largest block, so that a search
+ * for an enclosing block from inside it can run past the top order (see test_bitmap).
+ */
+#define TOP_BLOCK ((size_t)1 << (CHOPALLOC_MAX_ORDER - 1))
+#define ARENA_ALIGN (CHOPALLOC_MAX_ORDER <= 16 && TOP_BLOCK > ARENA ? TOP_BLOCK : ARENA)
+
+static _Alignas(ARENA_ALIGN) unsigned char arena[2u * ARENA];
 static uint64_t bitmap[CHOP_BITMAP_WORDS(2u * ARENA)];
 
 /* A fresh heap over `size` bytes of the arena from `offset`; fails the run if refused. */
@@ -117,6 +124,10 @@ static void test_lists(int mode)
     set_scene(&s, mode);
     s.heap.free_list[k] = &s.heap;
     expect_corrupted(&s.heap, name, "a list head points outside the heap");
+
+    set_scene(&s, mode);
+    s.heap.free_list[k] = (void *)(s.heap.start - SMALL);
+    expect_corrupted(&s.heap, name, "a list head points below the heap");
 
     set_scene(&s, mode);
     s.heap.free_list[k] = (unsigned char *)s.free_small + CHOP_MIN_BLOCK_SIZE;
@@ -256,8 +267,8 @@ static void test_bitmap(void)
 
     /*
      * A free that finds no block start at or around its pointer: the search for an
-     * enclosing block runs off the top orders, or (region at half the arena's
-     * alignment) below the heap's start.
+     * enclosing block runs below the heap's start (region at half the arena's
+     * alignment) or, when the arena is aligned to the largest block, off the top order.
      */
     for (unsigned start = 0; start <= ARENA / 2u; start += ARENA / 2u) {
         fresh_heap_at(&heap, start, ARENA);
@@ -279,7 +290,7 @@ int main(void)
         test_lists(MODE_BITMAP);
         test_bitmap();
     } else {
-        tap_skip(30, "built with --disable-bitmap");
+        tap_skip(31, "built with --disable-bitmap");
     }
     test_lists(MODE_FREELIST);
     test_free_list_sets();

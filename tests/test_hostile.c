@@ -834,7 +834,7 @@ static void run_live_case(const char *group, const struct live_case *c, int mode
 
 enum heap_arg { HP_OWN, HP_NULL, HP_SCRATCH };
 enum mem_arg { MB_NULL, MB_SCRATCH, MB_TOP };
-enum bm_arg { BK_NULL, BK_STORE, BK_SCRATCH };
+enum bm_arg { BK_NULL, BK_STORE, BK_SCRATCH, BK_TOP /* 2^N - bm_off */ };
 enum init_sweep {
     IS_NONE,
     IS_TINY,      /* offset mem_off + o for every o < MIN, every size short of one block */
@@ -905,6 +905,11 @@ static const struct init_case init_cases[] = {
      .want = CHOP_ERR_BAD_REGION},
     {"a real region, size SIZE_MAX, bitmap of 0 words", MEM_SCRATCH(R0), .size = SIZE_MAX,
      .bk = BK_STORE, .words = 0, .want = HAVE_BITMAP_OR_UNSUPPORTED(CHOP_ERR_BAD_REGION)},
+    {"a bitmap wrapping past the top", MEM_SCRATCH(R0), .size = 1024, .bk = BK_TOP,
+     .bm_off = 8u, .words = NEEDED, .want = HAVE_BITMAP_OR_UNSUPPORTED(CHOP_ERR_BAD_REGION)},
+    {"a bitmap ending at 2^N (its end wraps to 0)", MEM_SCRATCH(R0), .size = 1024,
+     .bk = BK_TOP, .bm_off = 8u * W1K, .words = NEEDED,
+     .want = HAVE_BITMAP_OR_UNSUPPORTED(CHOP_ERR_BAD_REGION)},
     /* Bitmaps too small. */
     {"every too-small bitmap, size min", MEM_SCRATCH(R0), .size = MIN_BLOCK, .bk = BK_STORE,
      .sweep = IS_BM_LENGTHS, .want = HAVE_BITMAP_OR_UNSUPPORTED(CHOP_ERR_BITMAP_TOO_SMALL)},
@@ -980,9 +985,10 @@ static int init_refused(const struct init_case *c, uintptr_t mem, size_t size, s
     chop_heap *heap = c->hp == HP_NULL      ? NULL
                       : c->hp == HP_SCRATCH ? addr((uintptr_t)scratch + c->hp_off)
                                             : &own;
-    uint64_t *bm = c->bk == BK_NULL    ? NULL
-                   : c->bk == BK_STORE ? init_bitmap
-                                       : addr((uintptr_t)scratch + c->bm_off);
+    uint64_t *bm = c->bk == BK_NULL      ? NULL
+                   : c->bk == BK_STORE   ? init_bitmap
+                   : c->bk == BK_SCRATCH ? addr((uintptr_t)scratch + c->bm_off)
+                                         : addr((uintptr_t)0 - c->bm_off);
     if (words == NEEDED)
         words = chop_bitmap_words_needed(size);
     else if (words == NEEDED_LESS_1)

@@ -1,0 +1,158 @@
+/*
+ * Calls that find or change a live block's size: chop_try_free(), chop_usable_size()
+ * and chop_try_reallocate().
+ * SPDX-License-Identifier: MIT
+ */
+#include "annotate.h"
+
+/*
+ * Bitmap mode: whether addr is the start of a live block, and its order.  The
+ * refusals are those of a sized free: outside, in free memory, inside a block.
+ */
+chop_status chopi_live_block(const chop_heap *heap, uintptr_t addr, unsigned *order)
+{
+    if (!heap->bitmap)
+        return CHOP_ERR_NEEDS_BITMAP;
+    if (addr < heap->start || addr >= heap->end)
+        return CHOP_ERR_OUTSIDE_HEAP;
+    uintptr_t block;
+    int allocated;
+    chop_status status = chopi_block_holding(heap, addr, &block, order, &allocated);
+    if (status != CHOP_OK)
+        return status;
+    if (!allocated)
+        return CHOP_ERR_DOUBLE_FREE;
+    return block == addr ? CHOP_OK : CHOP_ERR_INTERIOR_POINTER;
+}
+
+chop_status chop_try_free(chop_heap *heap, void *ptr)
+{
+    if (!heap || !ptr)
+        return CHOP_ERR_NULL_ARGUMENT;
+    unsigned order;
+    chopi_lock(heap);
+    chop_status status = chopi_live_block(heap, (uintptr_t)ptr, &order);
+    if (status == CHOP_OK)
+        chopi_free_block(heap, (uintptr_t)ptr, order);
+    chopi_unlock(heap);
+    return status;
+}
+
+size_t chop_usable_size(const chop_heap *heap, const void *ptr)
+{
+    if (!heap || !ptr)
+        return 0;
+    unsigned order;
+    chopi_lock(heap);
+    chop_status status = chopi_live_block(heap, (uintptr_t)ptr, &order);
+    chopi_unlock(heap);
+    return status == CHOP_OK ? (size_t)chopi_size_of(order) : 0;
+}
+
+/* Bitmap mode: whether the order-k block at addr is free and whole (not split). */
+static int bitmap_free_block(const chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    size_t index = chopi_index(heap, addr);
+    if ((chopi_bits(heap->bitmap, index) & (CHOPI_START | CHOPI_ALLOC)) != CHOPI_START)
+        return 0;
+    return order == CHOPI_MIN ||
+           !chopi_starts(heap, index + ((size_t)1 << (order - CHOPI_MIN - 1u)));
+}
+
+/*
+ * Whether the block at addr can grow in place from order `from` to order `to`: at
+ * each order k on the way it is the lower buddy, its parent is a node, and the upper
+ * buddy is a free block of order k.  Changes nothing.
+ */
+static int can_grow(const chop_heap *heap, uintptr_t addr, unsigned from, unsigned to)
+{
+    for (unsigned k = from; k < to; k++) {
+        uintptr_t buddy = addr + chopi_size_of(k);
+        if ((addr & chopi_size_of(k)) != 0 || !chopi_parent_is_node(heap, addr, k))
+            return 0;
+        if (heap->bitmap ? !bitmap_free_block(heap, buddy, k)
+                         : !chopi_find_free(heap, buddy, k))
+            return 0;
+    }
+    return 1;
+}
+
+/* Grows the block at addr in place, as can_grow() allowed: takes the buddies in. */
+static void grow(chop_heap *heap, uintptr_t addr, unsigned from, unsigned to)
+{
+    for (unsigned k = from; k < to; k++) {
+        uintptr_t buddy = addr + chopi_size_of(k);
+        chopi_unlink_free(heap, (chop_free_block *)buddy, k);
+        if (heap->bitmap)
+            chopi_clear_bits(heap->bitmap, chopi_index(heap, buddy), CHOPI_START);
+    }
+    /* After the unlinking, which closes each buddy's links again. */
+    chopi_block_resized(heap, (void *)addr, chopi_size_of(from), chopi_size_of(to));
+    chopi_note_peak(heap);
+}
+
+/* Shrinks the block at addr in place: its upper halves become free blocks. */
+static void shrink(chop_heap *heap, uintptr_t addr, unsigned from, unsigned to)
+{
+    chopi_block_resized(heap, (void *)addr, chopi_size_of(from), chopi_size_of(to));
+    for (unsigned k = from; k-- > to;) {
+        uintptr_t upper = addr + chopi_size_of(k);
+        if (heap->bitmap)
+            chopi_set_bits(heap->bitmap, chopi_index(heap, upper), CHOPI_START);
+        chopi_push_free(heap, upper, k); /* its buddy is our block: nothing to merge */
+    }
+}
+
+/* Byte by byte: the library calls no memcpy, and the bytes may hold any type. */
+static void copy_bytes(unsigned char *to, const unsigned char *from, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        to[i] = from[i];
+}
+
+chop_status chopi_reallocate(chop_heap *heap, void **ptr, unsigned old_order, size_t new_size,
+                             size_t align)
+{
+    uintptr_t addr = (uintptr_t)*ptr;
+    unsigned new_order;
+    chop_status status = chopi_layout_order(new_size, align, &new_order);
+    if (status != CHOP_OK) {
+        heap->failed_requests++;
+        return status;
+    }
+    if (new_order < old_order) {
+        shrink(heap, addr, old_order, new_order);
+        return CHOP_OK;
+    }
+    if (new_order == old_order)
+        return CHOP_OK;
+    if (can_grow(heap, addr, old_order, new_order)) {
+        grow(heap, addr, old_order, new_order);
+        return CHOP_OK;
+    }
+    void *moved = NULL;
+    status = chopi_allocate(heap, new_size, align, &moved);
+    if (status != CHOP_OK)
+        return status;
+    copy_bytes(moved, *ptr, (size_t)chopi_size_of(old_order));
+    chopi_free_block(heap, addr, old_order);
+    *ptr = moved;
+    return CHOP_OK;
+}
+
+chop_status chop_try_reallocate(chop_heap *heap, void **ptr, size_t old_size, size_t new_size,
+                                size_t align)
+{
+    if (!heap || !ptr || !*ptr)
+        return CHOP_ERR_NULL_ARGUMENT;
+    unsigned old_order;
+    chop_status status = chopi_layout_order(old_size, align, &old_order);
+    if (status != CHOP_OK)
+        return status;
+    chopi_lock(heap);
+    status = chopi_validate_free(heap, (uintptr_t)*ptr, old_order);
+    if (status == CHOP_OK)
+        status = chopi_reallocate(heap, ptr, old_order, new_size, align);
+    chopi_unlock(heap);
+    return status;
+}

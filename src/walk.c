@@ -1,0 +1,91 @@
+/*
+ * chop_walk(): every block in address order, one block per turn of the lock, so that
+ * the visitor runs unlocked and may itself call chopalloc.
+ * SPDX-License-Identifier: MIT
+ */
+#include "annotate.h"
+
+/*
+ * The next block at or after `from` (inside the heap) in bitmap mode.  A block that
+ * now begins before `from` (the visitor changed the heap) is skipped.
+ */
+static chop_status next_in_bitmap(const chop_heap *heap, uintptr_t from, uintptr_t *block,
+                                  size_t *size, int *allocated)
+{
+    while (from < heap->end) {
+        unsigned order;
+        chop_status status = chopi_block_holding(heap, from, block, &order, allocated);
+        if (status != CHOP_OK)
+            return status;
+        if (*block == from) {
+            *size = (size_t)chopi_size_of(order);
+            return CHOP_OK;
+        }
+        from = *block + chopi_size_of(order); /* past from: it holds from */
+    }
+    *size = 0;
+    return CHOP_OK;
+}
+
+/*
+ * Free-list mode: the free block at `from`, or the allocated span from `from` to the
+ * next free block.  O(free blocks).  A free block that now begins before `from` is
+ * skipped, as in bitmap mode.
+ */
+static void next_in_free_lists(const chop_heap *heap, uintptr_t from, uintptr_t *block,
+                               size_t *size, int *allocated)
+{
+    while (from < heap->end) {
+        /* The lowest free block that ends after from. */
+        uintptr_t lowest = heap->end;
+        uintptr_t lowest_size = 0;
+        for (unsigned k = CHOPI_MIN; k <= (unsigned)CHOPI_TOP; k++) {
+            for (const chop_free_block *b = heap->free_list[k]; b; b = chopi_next(b)) {
+                uintptr_t addr = (uintptr_t)b;
+                if (addr < lowest && addr + chopi_size_of(k) > from) {
+                    lowest = addr;
+                    lowest_size = chopi_size_of(k);
+                }
+            }
+        }
+        if (lowest > from) { /* from is in allocated memory */
+            *block = from;
+            *size = (size_t)(lowest - from);
+            *allocated = 1;
+            return;
+        }
+        if (lowest == from) {
+            *block = from;
+            *size = (size_t)lowest_size;
+            *allocated = 0;
+            return;
+        }
+        from = lowest + lowest_size;
+    }
+    *size = 0;
+}
+
+chop_status chop_walk(const chop_heap *heap, chop_visit_fn visit, void *ctx)
+{
+    if (!heap || !visit)
+        return CHOP_ERR_NULL_ARGUMENT;
+    /* start and end are fixed by chop_init(): read without the lock. */
+    uintptr_t cursor = heap->start;
+    for (;;) {
+        uintptr_t block = 0;
+        size_t size = 0;
+        int allocated = 0;
+        chop_status status = CHOP_OK;
+        chopi_lock(heap);
+        if (heap->bitmap)
+            status = next_in_bitmap(heap, cursor, &block, &size, &allocated);
+        else
+            next_in_free_lists(heap, cursor, &block, &size, &allocated);
+        chopi_unlock(heap);
+        if (status != CHOP_OK || size == 0)
+            return status;
+        if (visit(ctx, (void *)block, size, allocated))
+            return CHOP_OK;
+        cursor = block + size;
+    }
+}
