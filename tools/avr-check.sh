@@ -68,8 +68,7 @@ for bitmap in 1 0; do
         "$srcdir/include/chopalloc_config.h.in" > "$dir/chopalloc_config.h"
     # shellcheck disable=SC2086
     avr-gcc $cflags -I"$dir" -I"$srcdir/include" -Wl,--gc-sections -o "$dir/test_small.elf" \
-        "$srcdir/src/heap.c" "$srcdir/src/check.c" "$srcdir/src/status.c" \
-        "$srcdir/tests/test_small.c" "$srcdir/tests/tap.c" "$srcdir/tests/testlib.c" \
+        "$srcdir"/src/*.c "$srcdir/tests/test_small.c" "$srcdir/tests/tap.c" "$srcdir/tests/testlib.c" \
         "$srcdir/tests/avr/glue.c"
     ram=$(avr-size "$dir/test_small.elf" | awk 'NR == 2 { print $2 + $3 }')
     echo "# $name: $ram bytes of static RAM (data + bss)"

@@ -64,9 +64,10 @@ image_size() {
         $cc -DCHOP_ROM_STUBS -c "$srcdir/tools/rom-firmware.c" -o "$dir/fw.o"
     else
         $cc -c "$srcdir/tools/rom-firmware.c" -o "$dir/fw.o"
-        for src in heap check status; do
-            $cc -c "$srcdir/src/$src.c" -o "$dir/$src.o"
-            objs="$objs $dir/$src.o"
+        for src in "$srcdir"/src/*.c; do
+            obj=$dir/$(basename "$src" .c).o
+            $cc -c "$src" -o "$obj"
+            objs="$objs $obj"
         done
     fi
     # shellcheck disable=SC2086
