@@ -25,7 +25,7 @@ case ${1:-} in
 esac
 
 MCU=${AVR_MCU:-atmega2560}
-TIMEOUT=${AVR_TIMEOUT:-600}
+TIMEOUT=${AVR_TIMEOUT:-180}
 
 for tool in avr-gcc avr-size simavr; do
     if ! command -v "$tool" > /dev/null 2>&1; then
