@@ -23,6 +23,15 @@ int built_with_memcheck_hooks(void)
     return CHOP_VALGRIND;
 }
 
+int memcheck_is_watching(void)
+{
+#if CHOP_VALGRIND
+    return RUNNING_ON_VALGRIND != 0;
+#else
+    return 0;
+#endif
+}
+
 int built_with_asan(void)
 {
     return CHOPI_ASAN;
