@@ -7,9 +7,10 @@
  * owns each minimum block.  From that model alone it derives the free blocks
  * with the rule of the behaviour contract (a node is a free block iff it holds
  * no allocated byte and its parent holds one, or it is the whole heap), draws
- * them, and checks after every step that chop_get_stats() reports exactly the
- * same free blocks and that chop_check() is happy.  Any disagreement ends the
- * demo with a non-zero exit status.
+ * the map from what chop_walk() visits, and checks after every step that the
+ * walk and chop_get_stats() report exactly the same free blocks as the model and
+ * that chop_check() is happy.  Any disagreement ends the demo with a non-zero
+ * exit status.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -152,25 +153,56 @@ static const struct free_block *free_block_at(size_t off)
     return NULL;
 }
 
-/* Draws the heap, prints the histogram, and checks the library against the model. */
+/* The map as chop_walk() reports the heap, and whether it agrees with the model. */
+struct drawing {
+    char map[CELLS + 1u];
+    size_t free_seen; /* free blocks visited so far */
+    int disagrees;
+};
+
+/* chop_walk() visitor: draws one block (or, in free-list mode, one allocated span). */
+static int draw_block(void *ctx, void *block, size_t size, int allocated)
+{
+    struct drawing *d = ctx;
+    size_t first = offset_of(block) / MB;
+    size_t cells = size / MB;
+    for (size_t i = first; i < first + cells; i++) {
+        if (allocated && !owner[i])
+            d->disagrees = 1; /* allocated memory the model says is free */
+        d->map[i] = allocated ? owner[i] : '.';
+    }
+    if (!allocated) {
+        d->map[first] = '|';
+        if (d->free_seen >= free_count || free_blocks[d->free_seen].first != first ||
+            free_blocks[d->free_seen].cells != cells)
+            d->disagrees = 1;
+        d->free_seen++;
+    }
+    return 0;
+}
+
+/* Draws the heap with chop_walk(), prints the histogram, and checks the library
+ * against the model. */
 static void draw(void)
 {
-    char map[CELLS + 1u];
+    struct drawing d = {.free_seen = 0, .disagrees = 0};
     size_t counts[CHOPALLOC_MAX_ORDER] = {0};
     size_t model_free = 0;
     chop_stats stats;
     chop_status status;
 
     derive_free_blocks();
-    for (size_t i = 0; i < CELLS; i++)
-        map[i] = owner[i] ? owner[i] : '.';
+    status = chop_walk(&heap, draw_block, &d);
+    if (status != CHOP_OK)
+        die("chop_walk", status);
+    if (d.disagrees || d.free_seen != free_count)
+        die_model("the blocks chop_walk() visits");
+    d.map[CELLS] = '\0';
+    printf("    [%s]\n", d.map);
     for (size_t b = 0; b < free_count; b++) {
-        map[free_blocks[b].first] = '|';
         counts[order_of_cells(free_blocks[b].cells)]++;
         model_free += free_blocks[b].cells * MB;
     }
-    map[CELLS] = '\0';
-    printf("    [%s]\n", map);
 
     chop_get_stats(&heap, &stats);
     for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++)

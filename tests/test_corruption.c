@@ -256,6 +256,14 @@ static void test_bitmap(void)
     set_bits(&s.heap, s.free_small, CHOPI_ALLOC);
     expect_corrupted(&s.heap, name, "a list node is allocated in the bitmap");
 
+    /* A spurious START inside b: the block the bitmap shows at b ends before b + 2*MIN. */
+    set_scene(&s, MODE_BITMAP);
+    set_bits(&s.heap, s.b + CHOP_MIN_BLOCK_SIZE, CHOPI_START);
+    tap_is_status(chop_try_free(&s.heap, s.b + 2u * CHOP_MIN_BLOCK_SIZE), CHOP_ERR_CORRUPTED,
+                  "bitmap: chop_try_free where the block found ends before the pointer");
+    tap_is_size(chop_usable_size(&s.heap, s.b + 2u * CHOP_MIN_BLOCK_SIZE), 0,
+                "bitmap: ... chop_usable_size there is 0");
+
     /* A heap whose last bitmap word has room past the last block. */
     chop_heap heap;
     fresh_heap(&heap, MODE_BITMAP, ARENA + 3u * CHOP_MIN_BLOCK_SIZE);

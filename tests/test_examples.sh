@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the four example programs and checks what they print; writes TAP.
+# Runs the five example programs and checks what they print; writes TAP.
 # SPDX-License-Identifier: MIT
 #
 # make check runs it through Automake's tap-driver.sh with top_builddir,
@@ -19,7 +19,7 @@ mkdir "$tmp" || { echo "Bail out! cannot create $tmp"; exit 1; }
 trap 'rm -rf "$tmp"' 0
 trap 'exit 1' HUP INT PIPE TERM
 
-echo "1..21"
+echo "1..26"
 
 n=0
 # ok CONDITION-STATUS DESCRIPTION: prints one TAP line (SKIP while $skip is set).
@@ -135,4 +135,14 @@ common no_bitmap "no_bitmap: OK"
 has "$out" "in free-list mode" && has "$out" "-> CHOP_ERR_DOUBLE_FREE: "
 ok $? "no_bitmap runs in free-list mode and refuses a double free"
 
-test "$n" -eq 21 || echo "Bail out! planned 21 tests, ran $n"
+# --- malloc_style --------------------------------------------------------------
+run malloc_style
+common malloc_style "malloc_style: heap whole again, chop_check OK"
+has "$out" ": in place, block of" && has "$out" "moved, contents copied; text still \"buddy...\""
+ok $? "malloc_style grows a string in place, then by moving it"
+has "$out" "sum of entries 0" && has "$out" "chop_try_free(text + 1): the pointer lies inside"
+ok $? "malloc_style gets a zeroed table and an interior free refused"
+! has "$out" "must not happen" && grep '^lock taken [1-9][0-9]* times' "$out" > /dev/null
+ok $? "malloc_style's lock hook is used, and not held while the walk prints"
+
+test "$n" -eq 26 || echo "Bail out! planned 26 tests, ran $n"

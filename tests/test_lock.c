@@ -340,10 +340,14 @@ static void test_threads(int m)
            name, THREADS, ops);
     tap_ok(!guard.broken, "%s: ... the mutex hook was never entered twice", name);
     tap_is_status(chop_check(&shared), CHOP_OK, "%s: ... chop_check passes", name);
+    /* Drained, the heap must be carved as when fresh (the loader may not honour the
+     * 64 KiB alignment, under Valgrind for one, so ask the model). */
+    struct carving fresh_heap;
+    carve((uintptr_t)big, BIG_ARENA, &fresh_heap);
     chop_stats st = stats_of(&shared);
-    tap_ok(st.live_allocations == 0 && st.free_bytes == BIG_ARENA &&
-               st.largest_free_block == (BIG_ARENA < LARGEST ? BIG_ARENA : LARGEST),
-           "%s: ... drained, the heap is whole again", name);
+    st.peak_allocated_bytes = fresh_heap.fresh.peak_allocated_bytes;
+    st.failed_requests = fresh_heap.fresh.failed_requests;
+    tap_is_stats(&st, &fresh_heap.fresh, "%s: ... drained, the heap is whole again", name);
 }
 #endif
 

@@ -107,6 +107,7 @@ static void test_try_free(int mode)
         {"NULL pointer", &heap, NULL, CHOP_ERR_NULL_ARGUMENT},
         {"a pointer outside the heap", &heap, outside, CHOP_ERR_OUTSIDE_HEAP},
         {"one past the heap's end", &heap, arena + ARENA, CHOP_ERR_OUTSIDE_HEAP},
+        {"just below the heap", &heap, addr((uintptr_t)arena - MIN_BLOCK), CHOP_ERR_OUTSIDE_HEAP},
         {"a pointer 1 byte into a block", &heap, d + 1, CHOP_ERR_INTERIOR_POINTER},
         {"a pointer a minimum block into a block", &heap, d + MIN_BLOCK,
          CHOP_ERR_INTERIOR_POINTER},
@@ -219,13 +220,17 @@ static void test_reallocate(int mode)
     tap_ok(p != a && verify(p, 64, 6), "%s: ... moved, contents kept", m);
     tap_ok(chop_check(&heap) == CHOP_OK && c != NULL, "%s: ... chop_check passes", m);
 
-    /* A block whose parent is not a node (the region is that one block) cannot grow. */
-    fresh(&heap, mode, 64, 64);
-    p = must_allocate(&heap, 64, 1);
-    take(&heap);
-    tap_is_status(chop_try_reallocate(&heap, &p, 64, 128, 1), CHOP_ERR_OUT_OF_MEMORY,
-                  "%s: grow the only block of a 64-byte heap", m);
-    tap_ok(p == arena + 64 && unchanged(&heap, 1), "%s: ... refused, heap unchanged", m);
+    /* A block whose parent is not a node (the region is that one block) cannot grow,
+     * whether it is a lower (offset 0) or an upper (offset 64) buddy. */
+    for (size_t offset = 0; offset <= 64; offset += 64) {
+        fresh(&heap, mode, offset, 64);
+        p = must_allocate(&heap, 64, 1);
+        take(&heap);
+        tap_is_status(chop_try_reallocate(&heap, &p, 64, 128, 1), CHOP_ERR_OUT_OF_MEMORY,
+                      "%s: grow the only block of a 64-byte heap at offset %zu", m, offset);
+        tap_ok(p == arena + offset && unchanged(&heap, 1), "%s: ... refused, heap unchanged",
+               m);
+    }
 
     /* Out of memory: nothing changes but failed_requests. */
     fresh(&heap, mode, 0, ARENA);
@@ -373,6 +378,8 @@ static void test_malloc_family(int mode)
            "%s: chop_calloc of 0 bytes is NULL", m);
     tap_is_size(stats_of(&heap).failed_requests, failed,
                 "%s: ... none of them reached the heap", m);
+    tap_ok(chop_calloc(&heap, 2, ARENA) == NULL && stats_of(&heap).failed_requests == failed + 1u,
+           "%s: chop_calloc larger than the heap is NULL, a failed request", m);
 
     /* realloc: NULL allocates, 0 frees. */
     unsigned char *r = chop_realloc(&heap, NULL, 40);

@@ -64,6 +64,10 @@ void carve(uintptr_t base, size_t size, struct carving *c);
 /** Whether the library was built with memcheck hooks (configure --enable-valgrind). */
 int built_with_memcheck_hooks(void);
 
+/** Whether the library has memcheck hooks and runs under Valgrind now: a misuse of a
+ *  heap is then reported by memcheck, and fails the program (make check-valgrind). */
+int memcheck_is_watching(void);
+
 /** Whether the library was built with AddressSanitizer, which poisons free blocks. */
 int built_with_asan(void);
 
