@@ -17,7 +17,7 @@ mkdir "$tmp" || { echo "Bail out! cannot create $tmp"; exit 1; }
 trap 'rm -rf "$tmp"' 0
 trap 'exit 1' HUP INT PIPE TERM
 
-echo "1..26"
+echo "1..27"
 
 n=0
 # ok CONDITION-STATUS DESCRIPTION: prints one TAP line (SKIP while $skip is set).
@@ -143,4 +143,4 @@ ok $? "malloc_style gets a zeroed table and an interior free refused"
 ! has "$out" "must not happen" && grep '^lock taken [1-9][0-9]* times' "$out" > /dev/null
 ok $? "malloc_style's lock hook is used, and not held while the walk prints"
 
-test "$n" -eq 26 || echo "Bail out! planned 26 tests, ran $n"
+test "$n" -eq 27 || echo "Bail out! planned 27 tests, ran $n"
