@@ -63,6 +63,18 @@ static NOINLINE void correct_use(void)
             must_free(blocks[i], sizes[i]);
         }
     }
+    /* Resized blocks: one grown in place, then shrunk, each byte it has written and read. */
+    void *grown = must_allocate(16);
+    memset(grown, 5, 16);
+    if (chop_try_reallocate(&heap, &grown, 16, 512, 1) != CHOP_OK || grown != arena)
+        exit(3); /* the fresh heap's first block grows in place */
+    memset(grown, 6, 512);
+    if (chop_try_reallocate(&heap, &grown, 512, 40, 1) != CHOP_OK)
+        exit(3);
+    for (size_t j = 0; j < 40; j++)
+        if (((unsigned char *)grown)[j] != 6)
+            exit(3);
+    must_free(grown, 40);
 }
 
 static NOINLINE void misuse_read_after_free(void)
@@ -93,6 +105,28 @@ static NOINLINE void misuse_read_free_memory(void)
     unsigned char *volatile region = arena; /* hides that the index is in bounds */
     (void)must_allocate(16);
     sink = region[ARENA / 2]; /* never handed out */
+}
+
+/* The tail a shrink gives back is free memory at once. */
+static NOINLINE void misuse_read_after_shrink(void)
+{
+    void *p = must_allocate(1000);
+    memset(p, 1, 1000);
+    if (chop_try_reallocate(&heap, &p, 1000, 100, 1) != CHOP_OK)
+        exit(2);
+    sink = ((unsigned char *)p)[512]; /* was ours before the shrink */
+}
+
+/* A reallocation that moves frees the old block. */
+static NOINLINE void misuse_read_after_move(void)
+{
+    unsigned char *a = must_allocate(64);
+    (void)must_allocate(64); /* a's buddy: a cannot grow in place */
+    memset(a, 1, 64);
+    void *p = a;
+    if (chop_try_reallocate(&heap, &p, 64, 128, 1) != CHOP_OK || p == a)
+        exit(2);
+    sink = a[0];
 }
 
 static NOINLINE void misuse_uninitialised_read(void)
@@ -129,6 +163,8 @@ static const struct scenario {
     {"write-after-free", misuse_write_after_free},
     {"overflow-into-free-neighbour", misuse_overflow_into_free_neighbour},
     {"read-free-memory", misuse_read_free_memory},
+    {"read-after-shrink", misuse_read_after_shrink},
+    {"read-after-move", misuse_read_after_move},
     {"uninitialised-read", misuse_uninitialised_read},
     {"leak", misuse_leak},
 };

@@ -213,7 +213,10 @@ static void check_scene(int mode)
 /* ------------------------------------------------------------------------------ */
 /* The catalogue.                                                                   */
 
-enum call { CALL_ALLOC, CALL_FREE, CALL_INIT, CALL_CHECK };
+/* CALL_REALLOC: a free case run again through chop_try_reallocate(), with the case's
+ * layout as the old one and a new size of one minimum block: its old block is checked
+ * exactly as a free checks it, so every refused free must be refused alike. */
+enum call { CALL_ALLOC, CALL_FREE, CALL_INIT, CALL_CHECK, CALL_REALLOC };
 
 /* Where a pointer argument points: base + off, computed as an integer. */
 enum base {
@@ -657,6 +660,13 @@ static struct call_result make_call(struct fixture *fx, const struct live_case *
     case CALL_CHECK:
         r.status = chop_check(heap);
         break;
+    case CALL_REALLOC: {
+        void *p = addr(r.ptr);
+        r.status = chop_try_reallocate(heap, &p, r.size, MIN_BLOCK, r.align);
+        if (p != addr(r.ptr))
+            r.status = CHOP_ERR_CORRUPTED; /* a refusal moved *ptr: fail the case */
+        break;
+    }
     }
     return r;
 }
@@ -1173,6 +1183,18 @@ int main(void)
         for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
             for (size_t i = 0; i < groups[g].count; i++)
                 run_live_case(groups[g].name, &groups[g].cases[i], mode);
+        /* Every refused free again, as the old block of a reallocation. */
+        for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+            for (size_t i = 0; i < groups[g].count; i++) {
+                struct live_case c = groups[g].cases[i];
+                if (c.call != CALL_FREE || (mode == MODE_BITMAP ? c.bitmap : c.freelist) == CHOP_OK)
+                    continue;
+                char group[96];
+                snprintf(group, sizeof group, "chop_try_reallocate, as %s", groups[g].name);
+                c.call = CALL_REALLOC;
+                run_live_case(group, &c, mode);
+            }
+        }
         test_stats_null_out(mode);
     }
     return tap_done();

@@ -37,6 +37,8 @@ read-after-free                Invalid read                             use-afte
 write-after-free               Invalid write                            use-after-poison
 overflow-into-free-neighbour   Invalid write                            use-after-poison
 read-free-memory               Invalid read                             use-after-poison
+read-after-shrink              Invalid read                             use-after-poison
+read-after-move                Invalid read                             use-after-poison
 uninitialised-read             depends on uninitialised value           -
 leak                           definitely lost                          -
 '

@@ -5,7 +5,9 @@
  *
  * Input: byte 0 picks the mode (bit 0: free-list) and, with byte 1, where the region
  * starts in the arena; bytes 2-3 its size.  Then 4-byte operations: an opcode byte and
- * three argument bytes.  After every call: the status is the one the model expects (a
+ * three argument bytes.  The top two bits of the opcode choose allocate (0, 1), sized
+ * free (2) or, by the first argument byte, a stale free, a reallocation, an unsized
+ * free or usable-size query, or a heap walk (3); the rest picks a slot.  After every call: the status is the one the model expects (a
  * refused call left the heap, the bitmap and the whole arena byte-for-byte unchanged),
  * chop_check() passes, and every live block still holds the bytes written into it.
  * Free-list mode cannot detect an interior pointer or a too-small layout inside live
@@ -200,6 +202,123 @@ static void do_stale_free(void)
     free_expect(stale_ptr, stale_size, stale_align, 0);
 }
 
+/* chop_try_reallocate of a live slot to an arbitrary size. */
+static void do_reallocate(unsigned i, const uint8_t *arg)
+{
+    slot *s = &live[i];
+    if (!s->ptr)
+        return;
+    size_t size = (size_t)arg[1] << 8 | arg[2];
+    if (arg[0] & 0x80u)
+        size = SIZE_MAX - size;
+    void *p = s->ptr;
+    snapshot();
+    chop_status st = chop_try_reallocate(&heap, &p, s->size, size, s->align);
+    int layout_ok = size != 0 && size <= CHOP_LARGEST_BLOCK_SIZE;
+    if (st != CHOP_OK) {
+        REQUIRE(p == s->ptr);
+        REQUIRE(layout_ok ? st == CHOP_ERR_OUT_OF_MEMORY && block_size(size, s->align) > s->block
+                          : st == CHOP_ERR_INVALID_LAYOUT || st == CHOP_ERR_TOO_LARGE);
+        require_unchanged(1);
+        return;
+    }
+    REQUIRE(layout_ok);
+    size_t block = block_size(size, s->align);
+    uintptr_t a = (uintptr_t)p;
+    if (block <= s->block)
+        REQUIRE(p == s->ptr); /* shrinking never moves */
+    REQUIRE(a >= region_lo && a < region_hi && region_hi - a >= block && a % block == 0);
+    size_t kept = s->size < size ? s->size : size;
+    for (size_t j = 0; j < kept; j++)
+        REQUIRE(((unsigned char *)p)[j] == s->fill);
+    s->ptr = p;
+    s->size = size;
+    s->block = block;
+    for (unsigned j = 0; j < SLOTS; j++) {
+        uintptr_t q = (uintptr_t)live[j].ptr;
+        if (live[j].ptr && j != i)
+            REQUIRE(a + block <= q || q + live[j].block <= a);
+    }
+    memset(p, s->fill, size);
+}
+
+/* chop_usable_size and chop_try_free: of a live block, inside one, or a stale pointer. */
+static void do_unsized(unsigned i, const uint8_t *arg)
+{
+    slot *s = &live[i];
+    unsigned char *p = NULL;
+    int valid = 0;
+    switch (arg[1] % 3u) {
+    case 0:
+        p = s->ptr;
+        valid = p != NULL;
+        break;
+    case 1:
+        if (s->ptr)
+            p = s->ptr + 1u + arg[2] % (s->block - 1u);
+        break;
+    default:
+        p = stale_ptr;
+        if (p && slot_holding((uintptr_t)p) >= 0 && live[slot_holding((uintptr_t)p)].ptr == p)
+            return; /* a live block again */
+        break;
+    }
+    if (!p)
+        return;
+    REQUIRE(chop_usable_size(&heap, p) == (valid && bitmap_mode ? s->block : 0u));
+    snapshot();
+    chop_status st = chop_try_free(&heap, p);
+    if (valid && bitmap_mode) {
+        REQUIRE(st == CHOP_OK);
+        forget(i);
+        return;
+    }
+    REQUIRE(!bitmap_mode ? st == CHOP_ERR_NEEDS_BITMAP
+                         : st == CHOP_ERR_INTERIOR_POINTER || st == CHOP_ERR_DOUBLE_FREE ||
+                               st == CHOP_ERR_OUTSIDE_HEAP);
+    require_unchanged(0);
+}
+
+/* chop_walk: the visits tile the heap; in bitmap mode each live block is one visit. */
+struct walk_state {
+    uintptr_t next; /* where the next visit must begin; 0 before the first */
+    size_t free_bytes, allocated_bytes;
+    unsigned live_seen;
+};
+
+static int check_visit(void *ctx, void *block, size_t size, int allocated)
+{
+    struct walk_state *w = ctx;
+    uintptr_t a = (uintptr_t)block;
+    REQUIRE(w->next == 0 || a == w->next);
+    REQUIRE(a >= region_lo && size != 0 && region_hi - a >= size);
+    w->next = a + size;
+    int holder = slot_holding(a);
+    if (allocated) {
+        w->allocated_bytes += size;
+        REQUIRE(holder >= 0); /* allocated memory starts with a live block */
+        if (bitmap_mode) {
+            REQUIRE((uintptr_t)live[holder].ptr == a && live[holder].block == size);
+            w->live_seen++;
+        }
+    } else {
+        w->free_bytes += size;
+        REQUIRE(holder < 0 && slot_holding(a + size - 1u) < 0);
+    }
+    return 0;
+}
+
+static void do_walk(void)
+{
+    struct walk_state w = {0, 0, 0, 0};
+    chop_stats stats;
+    REQUIRE(chop_walk(&heap, check_visit, &w) == CHOP_OK);
+    chop_get_stats(&heap, &stats);
+    REQUIRE(w.free_bytes == stats.free_bytes && w.allocated_bytes == stats.allocated_bytes);
+    if (bitmap_mode)
+        REQUIRE(w.live_seen == stats.live_allocations);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -233,8 +352,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             do_allocate(i, arg);
         else if (op == 2)
             do_free(i, arg);
-        else
+        else if (arg[0] % 4u == 0)
             do_stale_free();
+        else if (arg[0] % 4u == 1)
+            do_reallocate(i, arg);
+        else if (arg[0] % 4u == 2)
+            do_unsized(i, arg);
+        else
+            do_walk();
         require_sound();
     }
     /* Drain: everything frees and the heap is whole again. */
