@@ -827,7 +827,9 @@ static void section_scaling(void)
     if (f)
         fprintf(f, "# log2_arena kind worst_alloc worst_free free_blocks mean_alloc max_alloc "
                    "mean_free max_free\n");
-    for (size_t size = 4 * KIB; size <= top; size *= 16) {
+    static const size_t sizes[] = { 4 * KIB, 64 * KIB, MIB, 16 * MIB, 256 * MIB, GIB };
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0] && sizes[si] <= top; si++) {
+        size_t size = sizes[si];
         struct ctx c;
         arena_map(&c, size);
         for (int k = K_BITMAP; k < K_COUNT; k++) {
@@ -869,10 +871,12 @@ static void section_scaling(void)
         fclose(f);
 }
 
+static size_t orders_arena(void);
+
 /* This build's MAX_ORDER: the worst case with an arena of the largest block (at most 1 GiB). */
 static void section_orders(void)
 {
-    size_t size = CHOP_LARGEST_BLOCK_SIZE < GIB ? CHOP_LARGEST_BLOCK_SIZE : GIB;
+    size_t size = orders_arena();
     struct ctx c;
     arena_map(&c, size);
     for (int k = K_BITMAP; k < K_COUNT; k++) {
@@ -903,7 +907,12 @@ static void section_orders(void)
  * points, each dump holds exactly the instructions of one call (all it calls included).
  * The dump's label names the allocator and the call; "setup" dumps are not counted.
  */
-static void icount_kind(enum kind k, size_t steps)
+static size_t orders_arena(void)
+{
+    return CHOP_LARGEST_BLOCK_SIZE < GIB ? CHOP_LARGEST_BLOCK_SIZE : GIB;
+}
+
+static void icount_kind(enum kind k, size_t steps, size_t arena)
 {
     struct plan p;
     struct ctx c;
@@ -914,7 +923,7 @@ static void icount_kind(enum kind k, size_t steps)
     snprintf(lf, sizeof lf, "%s free", kind_name[k]);
 
     plan_make(&p, CHURN_SLOTS, steps, 16, 1023, 4);
-    arena_map(&c, MIB);
+    arena_map(&c, arena);
     if (k != K_MALLOC) {
         /* The adversarial pair first, on the fresh heap. */
         arena_reset(&c, k);
@@ -954,7 +963,7 @@ static void section_icount(int worst_only)
 {
     size_t steps = worst_only ? 0 : quick ? 200 : 1000;
     for (int k = worst_only ? K_BITMAP : 0; k < K_COUNT; k++)
-        icount_kind((enum kind)k, steps);
+        icount_kind((enum kind)k, steps, worst_only ? orders_arena() : MIB);
 }
 
 /* --- main ------------------------------------------------------------------------------- */

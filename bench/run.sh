@@ -145,7 +145,7 @@ if [ -z "$quick" ]; then
         fi
         ticks=$(run "$dir" --variant "mo$n" --section orders)
         instr=$(icount "$dir" "mo$n" icount-worst)
-        echo "$ticks" "$instr" | awk '
+        printf '%s\n%s\n' "$ticks" "$instr" | awk '
             /^orders/ { mo = $2; split_n = $4; t[$3 " a"] = $5; t[$3 " f"] = $6 }
             /^\|/ { gsub(/\|/, ""); i[$1 " " ($2 == "allocate" ? "a" : "f")] = $4 }
             END {
