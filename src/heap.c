@@ -19,19 +19,6 @@ size_t chop_min_block_size(void)
     return CHOP_MIN_BLOCK_SIZE;
 }
 
-chop_status chopi_layout_order(size_t size, size_t align, unsigned *order)
-{
-    if (size == 0 || align == 0 || (align & (align - 1u)) != 0)
-        return CHOP_ERR_INVALID_LAYOUT;
-    if (size > CHOP_LARGEST_BLOCK_SIZE || align > CHOP_LARGEST_BLOCK_SIZE)
-        return CHOP_ERR_TOO_LARGE;
-    if (size < align)
-        size = align;
-    unsigned k = size > 1u ? chopi_floor_log2(size - 1u) + 1u : 0u;
-    *order = k < (unsigned)CHOPI_MIN ? (unsigned)CHOPI_MIN : k;
-    return CHOP_OK;
-}
-
 /* --- free lists: O(1) push and unlink ------------------------------------------ */
 
 static void push_free(chop_heap *heap, uintptr_t addr, unsigned order)

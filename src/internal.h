@@ -48,9 +48,13 @@ static inline uintptr_t chopi_size_of(unsigned order)
     return (uintptr_t)1 << order;
 }
 
-/* Index of the highest set bit; x must not be 0. Branchy but free of libgcc calls. */
+/* Index of the highest set bit; x must not be 0.  One instruction where the target has
+ * one (never a libgcc call); elsewhere a branchy binary search. */
 static inline unsigned chopi_floor_log2(uintptr_t x)
 {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__aarch64__))
+    return 63u - (unsigned)__builtin_clzll((unsigned long long)x);
+#else
     unsigned log = 0;
     for (unsigned step = (unsigned)(sizeof x * 4u); step != 0; step /= 2u) {
         if (x >> step) {
@@ -59,6 +63,7 @@ static inline unsigned chopi_floor_log2(uintptr_t x)
         }
     }
     return log;
+#endif
 }
 
 /* Index of the lowest set bit; x must not be 0. */
@@ -149,7 +154,28 @@ static inline int chopi_block_has_order(const chop_heap *heap, size_t index, uns
     return chopi_starts(heap, index + span); /* else it would be larger */
 }
 
-/* The order of a request, or the reason it can never be satisfied. */
-chop_status chopi_layout_order(size_t size, size_t align, unsigned *order);
+#if defined(__GNUC__)
+#define CHOPI_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define CHOPI_UNLIKELY(x) (x)
+#endif
+
+/*
+ * The order of a request, or the reason it can never be satisfied.  Inline: it is on
+ * the path of every allocate and free.  The order is ceil(log2(max(size, align))), at
+ * least CHOPI_MIN; or-ing in CHOP_MIN_BLOCK_SIZE - 1 makes the one bit scan yield both
+ * the ceiling and the minimum, with no branch (size - 1 is below the largest block).
+ */
+static inline chop_status chopi_layout_order(size_t size, size_t align, unsigned *order)
+{
+    if (CHOPI_UNLIKELY(size == 0 || align == 0 || (align & (align - 1u)) != 0))
+        return CHOP_ERR_INVALID_LAYOUT;
+    if (CHOPI_UNLIKELY(size > CHOP_LARGEST_BLOCK_SIZE || align > CHOP_LARGEST_BLOCK_SIZE))
+        return CHOP_ERR_TOO_LARGE;
+    if (size < align)
+        size = align;
+    *order = chopi_floor_log2((size - 1u) | (CHOP_MIN_BLOCK_SIZE - 1u)) + 1u;
+    return CHOP_OK;
+}
 
 #endif /* CHOPALLOC_INTERNAL_H */
