@@ -21,7 +21,7 @@ size_t chop_min_block_size(void)
 
 /* --- free lists: O(1) push and unlink ------------------------------------------ */
 
-static void push_free(chop_heap *heap, uintptr_t addr, unsigned order)
+static CHOPI_HOT_INLINE void push_free(chop_heap *heap, uintptr_t addr, unsigned order)
 {
     chop_free_block *block = (chop_free_block *)addr;
     chop_free_block *head = heap->free_list[order];
@@ -35,7 +35,8 @@ static void push_free(chop_heap *heap, uintptr_t addr, unsigned order)
     heap->free_bytes += chopi_size_of(order);
 }
 
-static void unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
+static CHOPI_HOT_INLINE void unlink_free(chop_heap *heap, chop_free_block *block,
+                                          unsigned order)
 {
     chop_free_block *next, *prev;
 

@@ -154,10 +154,13 @@ static inline int chopi_block_has_order(const chop_heap *heap, size_t index, uns
     return chopi_starts(heap, index + span); /* else it would be larger */
 }
 
+/* Branch hints for the error paths, and inlining of the helpers on the hot paths. */
 #if defined(__GNUC__)
 #define CHOPI_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CHOPI_HOT_INLINE inline __attribute__((always_inline))
 #else
 #define CHOPI_UNLIKELY(x) (x)
+#define CHOPI_HOT_INLINE inline
 #endif
 
 /*
