@@ -171,10 +171,17 @@ static inline int chopi_block_has_order(const chop_heap *heap, size_t index, uns
  */
 static inline chop_status chopi_layout_order(size_t size, size_t align, unsigned *order)
 {
-    if (CHOPI_UNLIKELY(size == 0 || align == 0 || (align & (align - 1u)) != 0))
-        return CHOP_ERR_INVALID_LAYOUT;
-    if (CHOPI_UNLIKELY(size > CHOP_LARGEST_BLOCK_SIZE || align > CHOP_LARGEST_BLOCK_SIZE))
+    /*
+     * One test for the usual case: size - 1 and align - 1 below the largest block (the
+     * subtraction wraps a 0 to SIZE_MAX) and align a power of two.  The rest tells the
+     * errors apart in the order the contract gives.
+     */
+    if (CHOPI_UNLIKELY(((size - 1u) | (align - 1u)) >= CHOP_LARGEST_BLOCK_SIZE ||
+                       (align & (align - 1u)) != 0)) {
+        if (size == 0 || align == 0 || (align & (align - 1u)) != 0)
+            return CHOP_ERR_INVALID_LAYOUT;
         return CHOP_ERR_TOO_LARGE;
+    }
     if (size < align)
         size = align;
     *order = chopi_floor_log2((size - 1u) | (CHOP_MIN_BLOCK_SIZE - 1u)) + 1u;
