@@ -261,11 +261,15 @@ static void release(chop_heap *heap, uintptr_t addr, unsigned order)
         uintptr_t buddy = addr ^ chopi_size_of(order);
         chop_free_block *free_buddy;
         if (bitmap) {
-            /* The buddy starts a block (its parent is split); free and not split? */
+            /*
+             * The buddy starts a block (its parent is split); free and not split?  Its
+             * midpoint lies inside the parent node, so inside the heap: no bound check.
+             */
             size_t index = chopi_index(heap, buddy);
             if (chopi_bits(bitmap, index) & CHOPI_ALLOC)
                 break;
-            if (order > CHOPI_MIN && chopi_starts(heap, index + ((size_t)1 << (order - CHOPI_MIN - 1u))))
+            if (order > CHOPI_MIN &&
+                (chopi_bits(bitmap, index + ((size_t)1 << (order - CHOPI_MIN - 1u))) & CHOPI_START))
                 break;
             free_buddy = (chop_free_block *)buddy;
         } else {
