@@ -19,6 +19,31 @@ size_t chop_min_block_size(void)
     return CHOP_MIN_BLOCK_SIZE;
 }
 
+/* The bound and its sources are in the header's comment. */
+size_t chop_required_arena(size_t peak_live, size_t largest)
+{
+    unsigned top;
+
+    if (peak_live == 0)
+        return 0;
+    if (chopi_layout_order(largest ? largest : 1u, 1u, &top) != CHOP_OK)
+        return SIZE_MAX; /* larger than the largest block: no arena will do */
+    size_t block = (size_t)1 << top;
+    /* M: the peak rounded up to a multiple of the largest request's block. */
+    size_t blocks = (peak_live >> top) + ((peak_live & (block - 1u)) != 0);
+    if (blocks > (SIZE_MAX >> top))
+        return SIZE_MAX;
+    size_t m = blocks << top;
+    /* (r + 1) * M by repeated addition, saturating: no division, no libgcc helper. */
+    size_t total = 0;
+    for (unsigned k = CHOPI_MIN; k <= top; k++) {
+        if (total > SIZE_MAX - m)
+            return SIZE_MAX;
+        total += m;
+    }
+    return total;
+}
+
 /* --- free lists: O(1) push and unlink ------------------------------------------ */
 
 static CHOPI_HOT_INLINE void push_free(chop_heap *heap, uintptr_t addr, unsigned order)
