@@ -161,8 +161,68 @@ if [ -z "$quick" ]; then
     echo "### Cost of the memcheck hooks (--enable-valgrind=yes, run natively)"
     echo
     variant_build hooks --enable-valgrind=yes
-    run "$out/build-hooks" --variant hooks --section churn,latency
+    run "$out/build-hooks" --variant hooks --section churn,latency >"$out/hooks.md"
+    echo "The same churn and latency sections in a build with the hooks (full output:"
+    echo "$out/hooks.md), against this build's figures above."
+    echo
+    echo "| Build | bitmap churn vs malloc | free-list churn vs malloc |" \
+         "bitmap allocate p50 / p99.9 | bitmap free p50 / p99.9 |"
+    echo "| --- | ---: | ---: | ---: | ---: |"
+    awk -F, '
+        $1 == "churn" && $5 == "" && $4 == "vs_malloc" { churn[$2 " " $3] = $6 }
+        $1 == "latency" && $3 == "chop-bitmap" { lat[$2 " " $5 " " $4] = $6 }
+        END {
+            split("release hooks", v, " ")
+            for (i = 1; i <= 2; i++)
+                printf "| %s | %.2fx | %.2fx | %d / %d | %d / %d |\n", v[i],
+                    churn[v[i] " chop-bitmap"], churn[v[i] " chop-freelist"],
+                    lat[v[i] " allocate p50"], lat[v[i] " allocate p99.9"],
+                    lat[v[i] " free p50"], lat[v[i] " free p99.9"]
+        }' "$csv"
 fi
+
+# --- the targets of issue 5, from the figures above -----------------------------------
+echo
+echo "### Targets"
+echo
+echo "| Target | Measured | Met |"
+echo "| --- | --- | --- |"
+awk -F, '
+    $2 == "release" && $1 == "churn" && $4 == "vs_malloc" { churn[$3] = $6 }
+    $2 == "release" && $1 == "latency" && $4 == "p99.9" && $5 == "allocate" { p999[$3] = $6 }
+    $2 == "release" && $1 == "fill" && $4 == "arena_used" && $5 == "64" { fill[$3] = $6 }
+    $1 == "icount" && $2 ~ /^mo/ && $3 == "chop-bitmap" && $4 == "max_instructions" {
+        worst[$2 " " $5] = $6 }
+    $1 == "orders" && $3 == "chop-bitmap" && $4 == "splits" { splits[$2] = $6; mo[$2] = $5 }
+    END {
+        yes = "yes"; no = "**no**"
+        printf "| churn step <= 1.0x glibc malloc (bitmap mode) | %.2fx | %s |\n",
+            churn["chop-bitmap"], (churn["chop-bitmap"] <= 1.0) ? yes : no
+        printf "| p99.9 allocate latency <= malloc (bitmap mode) | %d vs %d ticks | %s |\n",
+            p999["chop-bitmap"], p999["malloc"], (p999["chop-bitmap"] <= p999["malloc"]) ? yes : no
+        printf "| 64 B blocks fill 100 %% of the arena | %.1f %% | %s |\n",
+            100 * fill["chop-bitmap"], (fill["chop-bitmap"] >= 1) ? yes : no
+        n = 0
+        for (v in splits) {
+            if ((v " allocate") in worst) {
+                n++; s[n] = splits[v]; a[n] = worst[v " allocate"]; f[n] = worst[v " free"]
+                o[n] = mo[v]
+            }
+        }
+        if (n >= 2) {
+            lo = 1; hi = 1
+            for (i = 2; i <= n; i++) { if (s[i] < s[lo]) lo = i; if (s[i] > s[hi]) hi = i }
+            if (s[hi] > s[lo]) {
+                ba = (a[hi] - a[lo]) / (s[hi] - s[lo]); bf = (f[hi] - f[lo]) / (s[hi] - s[lo])
+                printf "| bitmap-mode worst case bounded by the number of orders |" \
+                    " allocate %d + %.1f, free %d + %.1f instructions per order split/merged" \
+                    " (fit over MAX_ORDER %d..%d) | yes |\n",
+                    a[lo] - ba * s[lo], ba, f[lo] - bf * s[lo], bf, o[lo], o[hi]
+            }
+        } else {
+            print "| bitmap-mode worst case bounded by the number of orders | not measured (BENCH_QUICK or no valgrind) | |"
+        }
+    }' "$csv"
 
 # --- plots ------------------------------------------------------------------------------
 if command -v "$gnuplot" >/dev/null 2>&1; then
