@@ -229,26 +229,35 @@ chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void *
  * Bitmap mode: whether the block of this order at addr may be freed.  O(1) bit tests,
  * plus O(MAX_ORDER) to tell an interior pointer from one into free memory.
  */
+/*
+ * Bitmap mode, a pointer that does not start a block: inside some block, whose start
+ * is the first node boundary below that is a start.  Out of line: only a misuse
+ * comes here, and the loop would cost the valid free registers.
+ */
+static CHOPI_OUT_OF_LINE chop_status classify_inside(const chop_heap *heap, uintptr_t addr,
+                                                     unsigned order)
+{
+    for (unsigned k = order + 1u; k <= (unsigned)CHOPI_TOP; k++) {
+        uintptr_t node = addr & ~(chopi_size_of(k) - 1u);
+        if (node < heap->start)
+            break;
+        unsigned outer = chopi_bits(heap->bitmap, chopi_index(heap, node));
+        if (outer & CHOPI_START)
+            return (outer & CHOPI_ALLOC) ? CHOP_ERR_INTERIOR_POINTER : CHOP_ERR_DOUBLE_FREE;
+    }
+    return CHOP_ERR_CORRUPTED; /* unreachable while invariant I1 holds */
+}
+
 static chop_status classify_bitmap(const chop_heap *heap, uintptr_t addr, unsigned order)
 {
     size_t index = chopi_index(heap, addr);
     unsigned bits = chopi_bits(heap->bitmap, index);
 
-    if (!(bits & CHOPI_START)) {
-        /* Inside some block: its start is the first node boundary below that is a start. */
-        for (unsigned k = order + 1u; k <= (unsigned)CHOPI_TOP; k++) {
-            uintptr_t node = addr & ~(chopi_size_of(k) - 1u);
-            if (node < heap->start)
-                break;
-            unsigned outer = chopi_bits(heap->bitmap, chopi_index(heap, node));
-            if (outer & CHOPI_START)
-                return (outer & CHOPI_ALLOC) ? CHOP_ERR_INTERIOR_POINTER : CHOP_ERR_DOUBLE_FREE;
-        }
-        return CHOP_ERR_CORRUPTED; /* unreachable while invariant I1 holds */
-    }
-    if (!(bits & CHOPI_ALLOC))
+    if (CHOPI_UNLIKELY(!(bits & CHOPI_START)))
+        return classify_inside(heap, addr, order);
+    if (CHOPI_UNLIKELY(!(bits & CHOPI_ALLOC)))
         return CHOP_ERR_DOUBLE_FREE;
-    if (!chopi_block_has_order(heap, index, order))
+    if (CHOPI_UNLIKELY(!chopi_block_has_order(heap, index, order)))
         return CHOP_ERR_SIZE_MISMATCH;
     return CHOP_OK;
 }
@@ -258,7 +267,8 @@ static chop_status classify_bitmap(const chop_heap *heap, uintptr_t addr, unsign
  * free lists alone.  O(free blocks).  A claimed block lying wholly in allocated memory
  * is accepted: without a bitmap nothing records where allocations begin.
  */
-static chop_status classify_free_lists(const chop_heap *heap, uintptr_t addr, unsigned order)
+static CHOPI_OUT_OF_LINE chop_status classify_free_lists(const chop_heap *heap, uintptr_t addr,
+                                                         unsigned order)
 {
     uintptr_t size = chopi_size_of(order);
     int overlapping = heap->end - addr < size;
@@ -275,37 +285,46 @@ static chop_status classify_free_lists(const chop_heap *heap, uintptr_t addr, un
     return overlapping ? CHOP_ERR_SIZE_MISMATCH : CHOP_OK;
 }
 
-/* Returns a validated block to the heap, merging it with free buddies. O(MAX_ORDER). */
-static void release(chop_heap *heap, uintptr_t addr, unsigned order)
+/* Bitmap mode: returns a validated block to the heap, merging it with free buddies.
+ * O(MAX_ORDER). */
+static void release_bitmap(chop_heap *heap, uintptr_t addr, unsigned order)
 {
     uint64_t *bitmap = heap->bitmap;
 
-    if (bitmap)
-        chopi_clear_bits(bitmap, chopi_index(heap, addr), CHOPI_ALLOC);
+    chopi_clear_bits(bitmap, chopi_index(heap, addr), CHOPI_ALLOC);
     while (chopi_parent_is_node(heap, addr, order)) {
+        /*
+         * The buddy starts a block (its parent is split); free and not split?  Its
+         * midpoint lies inside the parent node, so inside the heap: no bound check.
+         */
         uintptr_t buddy = addr ^ chopi_size_of(order);
-        chop_free_block *free_buddy;
-        if (bitmap) {
-            /*
-             * The buddy starts a block (its parent is split); free and not split?  Its
-             * midpoint lies inside the parent node, so inside the heap: no bound check.
-             */
-            size_t index = chopi_index(heap, buddy);
-            if (chopi_bits(bitmap, index) & CHOPI_ALLOC)
-                break;
-            if (order > CHOPI_MIN &&
-                (chopi_bits(bitmap, index + ((size_t)1 << (order - CHOPI_MIN - 1u))) & CHOPI_START))
-                break;
-            free_buddy = (chop_free_block *)buddy;
-        } else {
-            free_buddy = find_free(heap, buddy, order);
-            if (!free_buddy)
-                break;
-        }
-        unlink_free(heap, free_buddy, order);
+        size_t index = chopi_index(heap, buddy);
+        if (chopi_bits(bitmap, index) & CHOPI_ALLOC)
+            break;
+        if (order > CHOPI_MIN &&
+            (chopi_bits(bitmap, index + ((size_t)1 << (order - CHOPI_MIN - 1u))) & CHOPI_START))
+            break;
+        unlink_free(heap, (chop_free_block *)buddy, order);
         uintptr_t upper = addr > buddy ? addr : buddy;
-        if (bitmap)
-            chopi_clear_bits(bitmap, chopi_index(heap, upper), CHOPI_START);
+        chopi_clear_bits(bitmap, chopi_index(heap, upper), CHOPI_START);
+        addr &= ~chopi_size_of(order);
+        order++;
+    }
+    push_free(heap, addr, order);
+}
+
+/*
+ * Free-list mode: the same, finding each free buddy on its list.  O(MAX_ORDER * free
+ * blocks).  Out of line, so that the bitmap path does not carry its registers.
+ */
+static CHOPI_OUT_OF_LINE void release_free_lists(chop_heap *heap, uintptr_t addr,
+                                                 unsigned order)
+{
+    while (chopi_parent_is_node(heap, addr, order)) {
+        chop_free_block *free_buddy = find_free(heap, addr ^ chopi_size_of(order), order);
+        if (!free_buddy)
+            break;
+        unlink_free(heap, free_buddy, order);
         addr &= ~chopi_size_of(order);
         order++;
     }
@@ -326,13 +345,19 @@ chop_status chop_try_deallocate(chop_heap *heap, void *ptr, size_t size, size_t 
         return CHOP_ERR_OUTSIDE_HEAP;
     if (addr & (chopi_size_of(order) - 1u))
         return CHOP_ERR_MISALIGNED;
-    status = heap->bitmap ? classify_bitmap(heap, addr, order)
-                          : classify_free_lists(heap, addr, order);
-    if (status != CHOP_OK)
-        return status;
-
-    chopi_block_taken_back(heap, ptr, chopi_size_of(order));
-    release(heap, addr, order);
+    if (heap->bitmap) {
+        status = classify_bitmap(heap, addr, order);
+        if (CHOPI_UNLIKELY(status != CHOP_OK))
+            return status;
+        chopi_block_taken_back(heap, ptr, chopi_size_of(order));
+        release_bitmap(heap, addr, order);
+    } else {
+        status = classify_free_lists(heap, addr, order);
+        if (status != CHOP_OK)
+            return status;
+        chopi_block_taken_back(heap, ptr, chopi_size_of(order));
+        release_free_lists(heap, addr, order);
+    }
     heap->live_allocations--;
     return CHOP_OK;
 }

@@ -163,9 +163,11 @@ static inline int chopi_block_has_order(const chop_heap *heap, size_t index, uns
 #if defined(__GNUC__)
 #define CHOPI_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define CHOPI_HOT_INLINE inline __attribute__((always_inline))
+#define CHOPI_OUT_OF_LINE __attribute__((noinline))
 #else
 #define CHOPI_UNLIKELY(x) (x)
 #define CHOPI_HOT_INLINE inline
+#define CHOPI_OUT_OF_LINE
 #endif
 
 /*
