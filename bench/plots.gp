@@ -36,10 +36,10 @@ plot "< grep ' chop-bitmap ' scaling.dat" using 1:3 with linespoints lw 2 title 
      "< grep ' chop-bitmap ' scaling.dat" using 1:4 with linespoints lw 2 title "bitmap free", \
      "< grep ' chop-freelist ' scaling.dat" using 1:3 with linespoints lw 2 title "free-list allocate", \
      "< grep ' chop-freelist ' scaling.dat" using 1:4 with linespoints lw 2 title "free-list free"
-set title "Steady state: mean ticks per free against free blocks"
+set title "Steady state: median ticks per free against free blocks"
 set logscale xy
 set xlabel "free blocks in the heap"
-set ylabel "mean TSC ticks per free"
+set ylabel "median TSC ticks per free"
 plot "< grep ' chop-bitmap ' scaling.dat" using 5:8 with linespoints lw 2 title "bitmap", \
      "< grep ' chop-freelist ' scaling.dat" using 5:8 with linespoints lw 2 title "free-list"
 unset multiplot
