@@ -276,11 +276,11 @@ void chop_get_stats(const chop_heap *heap, chop_stats *out);
  * buddy system's upper bound of D. E. Knuth, *The Art of Computer Programming*,
  * Vol. 1, section 2.5, exercise 41: with block sizes 1 to 2^r and never more than M
  * reserved, M a multiple of 2^r, the buddy system never overflows (r + 1) * M.  The
- * same exercise gives a sequence that needs (1 + r/2) * M, which is also J. M.
- * Robson's bound for any allocator of power-of-two blocks ("Bounds for some
- * functions concerning dynamic storage allocation", J. ACM 21(3), 1974, 491-499):
- * M * (1 + log2(n) / 2) - n + 1 with n = 2^r.  The worst case of this allocator lies
- * between the two.
+ * same exercise gives a sequence that needs (1 + r/2) * M; within 2^r - 1 that is
+ * J. M. Robson's bound for the best possible allocator of power-of-two blocks,
+ * M * (1 + log2(n) / 2) - n + 1 with n = 2^r ("Bounds for some functions concerning
+ * dynamic storage allocation", J. ACM 21(3), 1974, 491-499).  The worst case of this
+ * allocator lies between the two.
  *
  * The region must start on a multiple of the largest request's block (so every block
  * chop_init() carves can hold it) and hold the returned size; the result is such a
