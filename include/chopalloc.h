@@ -414,6 +414,39 @@ chop_status chop_check(const chop_heap *heap);
 void chop_get_stats(const chop_heap *heap, chop_stats *out);
 
 /**
+ * @brief Arena size that can never run out for a workload, by a published bound.
+ *
+ * The smallest arena this function vouches for, so that no allocation is ever refused
+ * while at most @p peak_live bytes of blocks are live (counting whole blocks, as
+ * chop_stats::peak_allocated_bytes does, the new block included) and no request
+ * needs a block larger than the one for @p largest bytes.
+ *
+ * In units of the minimum block, let 2^r be the block of the largest request (r = 0
+ * for requests that fit in a minimum block) and M the peak rounded up to a multiple
+ * of 2^r.  The result is `(r + 1) * M` minimum blocks, in bytes.  That is the binary
+ * buddy system's upper bound of D. E. Knuth, *The Art of Computer Programming*,
+ * Vol. 1, section 2.5, exercise 41: with block sizes 1 to 2^r and never more than M
+ * reserved, M a multiple of 2^r, the buddy system never overflows (r + 1) * M.  The
+ * same exercise gives a sequence that needs (1 + r/2) * M; within 2^r - 1 that is
+ * J. M. Robson's bound for the best possible allocator of power-of-two blocks,
+ * M * (1 + log2(n) / 2) - n + 1 with n = 2^r ("Bounds for some functions concerning
+ * dynamic storage allocation", J. ACM 21(3), 1974, 491-499).  The worst case of this
+ * allocator lies between the two.
+ *
+ * The region must start on a multiple of the largest request's block (so every block
+ * chop_init() carves can hold it) and hold the returned size; the result is such a
+ * multiple.  Pure arithmetic, O(CHOPALLOC_MAX_ORDER), no division.
+ *
+ * @param peak_live Most bytes of blocks live at once.
+ * @param largest   Largest request in bytes (its alignment included: pass the larger
+ *                  of size and alignment); 0 counts as a minimum block.
+ * @return The arena size in bytes; 0 when @p peak_live is 0; `SIZE_MAX` when
+ *         @p largest exceeds the largest block or the size does not fit in a
+ *         `size_t` (saturated).
+ */
+size_t chop_required_arena(size_t peak_live, size_t largest);
+
+/**
  * @brief A constant English sentence describing @p status.
  * @return A message for every value, including ones that are not a #chop_status.
  */

@@ -19,22 +19,34 @@ size_t chop_min_block_size(void)
     return CHOP_MIN_BLOCK_SIZE;
 }
 
-chop_status chopi_layout_order(size_t size, size_t align, unsigned *order)
+/* The bound and its sources are in the header's comment. */
+size_t chop_required_arena(size_t peak_live, size_t largest)
 {
-    if (size == 0 || align == 0 || (align & (align - 1u)) != 0)
-        return CHOP_ERR_INVALID_LAYOUT;
-    if (size > CHOP_LARGEST_BLOCK_SIZE || align > CHOP_LARGEST_BLOCK_SIZE)
-        return CHOP_ERR_TOO_LARGE;
-    if (size < align)
-        size = align;
-    unsigned k = size > 1u ? chopi_floor_log2(size - 1u) + 1u : 0u;
-    *order = k < (unsigned)CHOPI_MIN ? (unsigned)CHOPI_MIN : k;
-    return CHOP_OK;
+    unsigned top;
+
+    if (peak_live == 0)
+        return 0;
+    if (chopi_layout_order(largest ? largest : 1u, 1u, &top) != CHOP_OK)
+        return SIZE_MAX; /* larger than the largest block: no arena will do */
+    size_t block = (size_t)1 << top;
+    /* M: the peak rounded up to a multiple of the largest request's block. */
+    size_t blocks = (peak_live >> top) + ((peak_live & (block - 1u)) != 0);
+    if (blocks > (SIZE_MAX >> top))
+        return SIZE_MAX;
+    size_t m = blocks << top;
+    /* (r + 1) * M by repeated addition, saturating: no division, no libgcc helper. */
+    size_t total = 0;
+    for (unsigned k = CHOPI_MIN; k <= top; k++) {
+        if (total > SIZE_MAX - m)
+            return SIZE_MAX;
+        total += m;
+    }
+    return total;
 }
 
 /* --- free lists: O(1) push and unlink ------------------------------------------ */
 
-void chopi_push_free(chop_heap *heap, uintptr_t addr, unsigned order)
+static CHOPI_HOT_INLINE void push_free(chop_heap *heap, uintptr_t addr, unsigned order)
 {
     chop_free_block *block = (chop_free_block *)addr;
     chop_free_block *head = heap->free_list[order];
@@ -48,7 +60,8 @@ void chopi_push_free(chop_heap *heap, uintptr_t addr, unsigned order)
     heap->free_bytes += chopi_size_of(order);
 }
 
-void chopi_unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
+static CHOPI_HOT_INLINE void unlink_free(chop_heap *heap, chop_free_block *block,
+                                          unsigned order)
 {
     chop_free_block *next, *prev;
 
@@ -63,6 +76,17 @@ void chopi_unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
     if (!heap->free_list[order])
         heap->nonempty &= ~chopi_bit(order);
     heap->free_bytes -= chopi_size_of(order);
+}
+
+/* The same for the other files (resize.c), which are off the hot paths. */
+void chopi_push_free(chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    push_free(heap, addr, order);
+}
+
+void chopi_unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
+{
+    unlink_free(heap, block, order);
 }
 
 chop_free_block *chopi_find_free(const chop_heap *heap, uintptr_t addr, unsigned order)
@@ -160,7 +184,7 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
         top -= chopi_size_of(order);
         if (bitmap)
             chopi_set_bits(bitmap, chopi_index(heap, top), CHOPI_START);
-        chopi_push_free(heap, top, order);
+        push_free(heap, top, order);
     }
     return CHOP_OK;
 }
@@ -212,13 +236,13 @@ chop_status chopi_allocate(chop_heap *heap, size_t size, size_t align, void **ou
     unsigned have = chopi_lowest_bit(candidates);
     chop_free_block *block = heap->free_list[have];
     uintptr_t addr = (uintptr_t)block;
-    chopi_unlink_free(heap, block, have);
+    unlink_free(heap, block, have);
     while (have > order) { /* keep the lower half, free the upper */
         have--;
         uintptr_t upper = addr + chopi_size_of(have);
         if (chopi_bitmap(heap))
             chopi_set_bits(heap->bitmap, chopi_index(heap, upper), CHOPI_START);
-        chopi_push_free(heap, upper, have);
+        push_free(heap, upper, have);
     }
     if (chopi_bitmap(heap))
         chopi_set_bits(heap->bitmap, chopi_index(heap, addr), CHOPI_ALLOC);
@@ -255,6 +279,21 @@ chop_status chopi_block_holding(const chop_heap *heap, uintptr_t addr, uintptr_t
 }
 
 /*
+ * Bitmap mode, a pointer that does not start a block: inside some block, allocated or
+ * free.  Out of line: only a misuse comes here, and the valid free keeps its registers.
+ */
+static CHOPI_OUT_OF_LINE chop_status classify_inside(const chop_heap *heap, uintptr_t addr)
+{
+    uintptr_t block;
+    unsigned order;
+    int allocated;
+    chop_status status = chopi_block_holding(heap, addr, &block, &order, &allocated);
+    if (status != CHOP_OK)
+        return status;
+    return allocated ? CHOP_ERR_INTERIOR_POINTER : CHOP_ERR_DOUBLE_FREE;
+}
+
+/*
  * Bitmap mode: whether the block of this order at addr may be freed.  O(1) bit tests,
  * plus O(MAX_ORDER) to tell an interior pointer from one into free memory.
  */
@@ -263,18 +302,11 @@ static chop_status classify_bitmap(const chop_heap *heap, uintptr_t addr, unsign
     size_t index = chopi_index(heap, addr);
     unsigned bits = chopi_bits(heap->bitmap, index);
 
-    if (!(bits & CHOPI_START)) {
-        uintptr_t block;
-        unsigned have;
-        int allocated;
-        chop_status status = chopi_block_holding(heap, addr, &block, &have, &allocated);
-        if (status != CHOP_OK)
-            return status;
-        return allocated ? CHOP_ERR_INTERIOR_POINTER : CHOP_ERR_DOUBLE_FREE;
-    }
-    if (!(bits & CHOPI_ALLOC))
+    if (CHOPI_UNLIKELY(!(bits & CHOPI_START)))
+        return classify_inside(heap, addr);
+    if (CHOPI_UNLIKELY(!(bits & CHOPI_ALLOC)))
         return CHOP_ERR_DOUBLE_FREE;
-    if (!chopi_block_has_order(heap, index, order))
+    if (CHOPI_UNLIKELY(!chopi_block_has_order(heap, index, order)))
         return CHOP_ERR_SIZE_MISMATCH;
     return CHOP_OK;
 }
@@ -284,7 +316,8 @@ static chop_status classify_bitmap(const chop_heap *heap, uintptr_t addr, unsign
  * free lists alone.  O(free blocks).  A claimed block lying wholly in allocated memory
  * is accepted: without a bitmap nothing records where allocations begin.
  */
-static chop_status classify_free_lists(const chop_heap *heap, uintptr_t addr, unsigned order)
+static CHOPI_OUT_OF_LINE chop_status classify_free_lists(const chop_heap *heap, uintptr_t addr,
+                                                         unsigned order)
 {
     uintptr_t size = chopi_size_of(order);
     int overlapping = heap->end - addr < size;
@@ -301,37 +334,50 @@ static chop_status classify_free_lists(const chop_heap *heap, uintptr_t addr, un
     return overlapping ? CHOP_ERR_SIZE_MISMATCH : CHOP_OK;
 }
 
-/* Returns a validated block to the heap, merging it with free buddies. O(MAX_ORDER). */
-static void release(chop_heap *heap, uintptr_t addr, unsigned order)
+/* Bitmap mode: returns a validated block to the heap, merging it with free buddies.
+ * O(MAX_ORDER). */
+static void release_bitmap(chop_heap *heap, uintptr_t addr, unsigned order)
 {
     uint64_t *bitmap = chopi_bitmap(heap);
 
-    if (bitmap)
-        chopi_clear_bits(bitmap, chopi_index(heap, addr), CHOPI_ALLOC);
+    chopi_clear_bits(bitmap, chopi_index(heap, addr), CHOPI_ALLOC);
     while (chopi_parent_is_node(heap, addr, order)) {
+        /*
+         * The buddy starts a block (its parent is split); free and not split?  Its
+         * midpoint lies inside the parent node, so inside the heap: no bound check.
+         */
         uintptr_t buddy = addr ^ chopi_size_of(order);
-        chop_free_block *free_buddy;
-        if (bitmap) {
-            /* The buddy starts a block (its parent is split); free and not split? */
-            size_t index = chopi_index(heap, buddy);
-            if (chopi_bits(bitmap, index) & CHOPI_ALLOC)
-                break;
-            if (order > CHOPI_MIN && chopi_starts(heap, index + ((size_t)1 << (order - CHOPI_MIN - 1u))))
-                break;
-            free_buddy = (chop_free_block *)buddy;
-        } else {
-            free_buddy = chopi_find_free(heap, buddy, order);
-            if (!free_buddy)
-                break;
-        }
-        chopi_unlink_free(heap, free_buddy, order);
+        size_t index = chopi_index(heap, buddy);
+        if (chopi_bits(bitmap, index) & CHOPI_ALLOC)
+            break;
+        if (order > CHOPI_MIN &&
+            (chopi_bits(bitmap, index + ((size_t)1 << (order - CHOPI_MIN - 1u))) & CHOPI_START))
+            break;
+        unlink_free(heap, (chop_free_block *)buddy, order);
         uintptr_t upper = addr > buddy ? addr : buddy;
-        if (bitmap)
-            chopi_clear_bits(bitmap, chopi_index(heap, upper), CHOPI_START);
+        chopi_clear_bits(bitmap, chopi_index(heap, upper), CHOPI_START);
         addr &= ~chopi_size_of(order);
         order++;
     }
-    chopi_push_free(heap, addr, order);
+    push_free(heap, addr, order);
+}
+
+/*
+ * Free-list mode: the same, finding each free buddy on its list.  O(MAX_ORDER * free
+ * blocks).  Out of line, so that the bitmap path does not carry its registers.
+ */
+static CHOPI_OUT_OF_LINE void release_free_lists(chop_heap *heap, uintptr_t addr,
+                                                 unsigned order)
+{
+    while (chopi_parent_is_node(heap, addr, order)) {
+        chop_free_block *free_buddy = chopi_find_free(heap, addr ^ chopi_size_of(order), order);
+        if (!free_buddy)
+            break;
+        unlink_free(heap, free_buddy, order);
+        addr &= ~chopi_size_of(order);
+        order++;
+    }
+    push_free(heap, addr, order);
 }
 
 chop_status chopi_validate_free(const chop_heap *heap, uintptr_t addr, unsigned order)
@@ -347,7 +393,10 @@ chop_status chopi_validate_free(const chop_heap *heap, uintptr_t addr, unsigned 
 void chopi_free_block(chop_heap *heap, uintptr_t addr, unsigned order)
 {
     chopi_block_taken_back(heap, (void *)addr, chopi_size_of(order));
-    release(heap, addr, order);
+    if (chopi_bitmap(heap))
+        release_bitmap(heap, addr, order);
+    else
+        release_free_lists(heap, addr, order);
     heap->live_allocations--;
 }
 

@@ -219,10 +219,10 @@ static inline uint64_t *chopi_bitmap(const chop_heap *heap)
 #endif
 }
 
-/* Whether a block begins at index; the end of the heap counts as a beginning. */
+/* Whether a block begins at index, which lies inside the heap. */
 static inline int chopi_starts(const chop_heap *heap, size_t index)
 {
-    return index >= chopi_blocks(heap) || (chopi_bits(heap->bitmap, index) & CHOPI_START);
+    return (chopi_bits(heap->bitmap, index) & CHOPI_START) != 0;
 }
 
 /* Whether the parent of the order-k node at addr is itself a node (so buddies may merge). */
@@ -248,15 +248,20 @@ static inline unsigned chopi_largest_node(const chop_heap *heap, uintptr_t addr)
     return order;
 }
 
-/* Bitmap mode: whether the block beginning at index (START set) has exactly this order. */
+/*
+ * Bitmap mode: whether the block beginning at index (START set) has exactly this order.
+ * Once the node is known to fit, its midpoint is inside the heap and needs no bound.
+ */
 static inline int chopi_block_has_order(const chop_heap *heap, size_t index, unsigned order)
 {
     size_t span = (size_t)1 << (order - CHOPI_MIN);
-    if (chopi_blocks(heap) - index < span)
+    size_t blocks = chopi_blocks(heap);
+    if (blocks - index < span)
         return 0;
-    if (order > CHOPI_MIN && chopi_starts(heap, index + span / 2u))
+    if (order > CHOPI_MIN && (chopi_bits(heap->bitmap, index + span / 2u) & CHOPI_START))
         return 0; /* split: the block at index is smaller */
-    return chopi_starts(heap, index + span); /* else it would be larger */
+    /* else it would be larger, unless the next block or the end of the heap follows */
+    return index + span == blocks || (chopi_bits(heap->bitmap, index + span) & CHOPI_START);
 }
 
 /*
@@ -278,8 +283,50 @@ static inline void chopi_unlock(const chop_heap *heap)
         heap->unlock(heap->lock_ctx);
 }
 
-/* The order of a request, or the reason it can never be satisfied. */
-chop_status chopi_layout_order(size_t size, size_t align, unsigned *order);
+
+/*
+ * Branch hints for the error paths, and inlining of the helpers on the hot paths.
+ * Coverage builds (CHOPI_COVERAGE) inline nothing by force, so that each branch of
+ * the source is counted once rather than once per copy.
+ */
+#if defined(__GNUC__) && !defined(CHOPI_COVERAGE)
+#define CHOPI_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CHOPI_HOT_INLINE inline __attribute__((always_inline))
+#define CHOPI_OUT_OF_LINE __attribute__((noinline))
+#elif defined(__GNUC__)
+#define CHOPI_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CHOPI_HOT_INLINE inline
+#define CHOPI_OUT_OF_LINE __attribute__((noinline))
+#else
+#define CHOPI_UNLIKELY(x) (x)
+#define CHOPI_HOT_INLINE inline
+#define CHOPI_OUT_OF_LINE
+#endif
+
+/*
+ * The order of a request, or the reason it can never be satisfied.  Inline: it is on
+ * the path of every allocate and free.  The order is ceil(log2(max(size, align))), at
+ * least CHOPI_MIN; or-ing in CHOP_MIN_BLOCK_SIZE - 1 makes the one bit scan yield both
+ * the ceiling and the minimum, with no branch (size - 1 is below the largest block).
+ */
+static inline chop_status chopi_layout_order(size_t size, size_t align, unsigned *order)
+{
+    /*
+     * One test for the usual case: size - 1 and align - 1 below the largest block (the
+     * subtraction wraps a 0 to SIZE_MAX) and align a power of two.  The rest tells the
+     * errors apart in the order the contract gives.
+     */
+    if (CHOPI_UNLIKELY(((size - 1u) | (align - 1u)) >= CHOP_LARGEST_BLOCK_SIZE ||
+                       (align & (align - 1u)) != 0)) {
+        if (size == 0 || align == 0 || (align & (align - 1u)) != 0)
+            return CHOP_ERR_INVALID_LAYOUT;
+        return CHOP_ERR_TOO_LARGE;
+    }
+    if (size < align)
+        size = align;
+    *order = chopi_floor_log2((size - 1u) | (CHOP_MIN_BLOCK_SIZE - 1u)) + 1u;
+    return CHOP_OK;
+}
 
 /* Free lists: O(1) push and unlink of a block of this order. */
 void chopi_push_free(chop_heap *heap, uintptr_t addr, unsigned order);

@@ -1,0 +1,245 @@
+#!/bin/sh
+# bench/run.sh: what `make bench` runs, from the top of a configured build tree.
+#
+#   1. bench/bench in this build: churn, latency, fill/drain, fragmentation, scaling
+#      with the arena, glibc malloc alongside in the same run;
+#   2. instruction counts per call under callgrind (valgrind), machine-independent;
+#   3. unless BENCH_QUICK: builds of this source tree with --with-max-order=N for N in
+#      BENCH_ORDERS, and one with the memcheck hooks (--enable-valgrind=yes), in
+#      BENCH_OUT/build-*, each running the sections that depend on that choice;
+#   4. plots with gnuplot, when it is installed.
+#
+# Output: Markdown on stdout, BENCH_OUT/bench.csv, BENCH_OUT/*.png.
+# Environment (set by Makefile.am): top_srcdir, LIBTOOL, BENCH_OUT, BENCH_QUICK,
+# BENCH_ORDERS, CC, CFLAGS, VALGRIND, GNUPLOT.
+set -eu
+
+srcdir=${top_srcdir:?}
+out=${BENCH_OUT:-bench-out}
+quick=${BENCH_QUICK:-}
+[ "$quick" = 0 ] && quick=
+orders=${BENCH_ORDERS:-16 24 40}
+libtool=${LIBTOOL:-./libtool}
+valgrind=${VALGRIND:-}
+gnuplot=${GNUPLOT:-gnuplot}
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+srcdir=$(cd "$srcdir" && pwd)
+csv=$out/bench.csv
+echo "section,variant,allocator,metric,param,value" > "$csv"
+qflag=
+[ -n "$quick" ] && qflag=--quick
+
+run() { # run BUILD-DIR ARGS...: bench/bench of that build
+    dir=$1
+    shift
+    (cd "$dir" && $libtool --mode=execute ./bench/bench $qflag --csv "$csv" "$@")
+}
+
+hooks=$(sed -n 's/^CHOP_VALGRIND_CPPFLAGS = //p' Makefile)
+echo "## chopalloc benchmarks"
+echo
+echo "Machine: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)," \
+     "$(nproc) CPUs; $(${CC:-cc} --version | head -n 1); CFLAGS: ${CFLAGS:-}."
+echo "Library: this build's src/libchopalloc (shared), CHOPALLOC_MAX_ORDER default," \
+     "memcheck hooks: ${hooks:-off}."
+if [ -n "$hooks" ]; then
+    echo
+    echo "**Note:** this build has the memcheck hooks; configure with --enable-valgrind=no" \
+         "for release figures."
+fi
+[ -n "$quick" ] && { echo; echo "BENCH_QUICK: small counts, a smoke run; the figures are rough."; }
+
+run . --variant release --outdir "$out"
+
+# --- instruction counts --------------------------------------------------------------
+# callgrind collects only inside the allocators' entry points (--toggle-collect), and
+# bench/bench dumps after every call, so each dump is one call, named in its trigger.
+icount() { # icount BUILD-DIR VARIANT SECTION
+    cg=$out/callgrind-$2
+    rm -rf "$cg"
+    mkdir -p "$cg"
+    (cd "$1" && $libtool --mode=execute "$valgrind" --tool=callgrind --quiet \
+        --callgrind-out-file="$cg/cg.out" \
+        --toggle-collect=chop_try_allocate --toggle-collect=chop_try_deallocate \
+        --toggle-collect=malloc --toggle-collect=free \
+        ./bench/bench $qflag --section "$3") >/dev/null
+    i=1
+    while [ -f "$cg/cg.out.$i" ]; do # in dump order
+        f=$cg/cg.out.$i
+        i=$((i + 1))
+        sed -n -e 's/^desc: Trigger: Client Request: //p' -e 's/^summary: //p' "$f" |
+            paste -d ' ' - -
+    done | awk -v variant="$2" -v csv="$csv" '
+        $1 != "setup" {
+            key = $1 " " $2; n[key]++; s[key] += $3
+            if ($3 > max[key]) max[key] = $3
+            if (first[key] == "") first[key] = $3
+        }
+        END {
+            for (key in n) {
+                split(key, k, " ")
+                printf "| %s | %s | %d | %.0f | %d | %s |\n", k[1], k[2], n[key],
+                       s[key] / n[key], max[key], k[1] == "malloc" ? "n/a" : first[key]
+                printf "icount,%s,%s,mean_instructions,%s,%.1f\n", variant, k[1], k[2],
+                       s[key] / n[key] >> csv
+                printf "icount,%s,%s,max_instructions,%s,%d\n", variant, k[1], k[2],
+                       max[key] >> csv
+                printf "icount,%s,%s,first_instructions,%s,%d\n", variant, k[1], k[2],
+                       first[key] >> csv
+            }
+        }' | sort
+    rm -rf "$cg"
+}
+
+if [ -n "$valgrind" ]; then
+    echo
+    echo "### Instructions per call (callgrind, all the call executes, machine-independent)"
+    echo
+    echo "Churn workload as above from a fresh heap; for chopalloc the first call of each"
+    echo "kind is the adversarial pair (allocate one minimum block from a single 1 MiB free"
+    echo "block, then free it: a split, then a merge, at every order)."
+    echo
+    echo "| Allocator | call | calls | mean | max | adversarial (first) |"
+    echo "| --- | --- | ---: | ---: | ---: | ---: |"
+    icount . release icount
+else
+    echo
+    echo "Instruction counts: skipped, valgrind was not found by configure."
+fi
+
+# --- builds with other configure choices -----------------------------------------------
+variant_build() { # variant_build NAME CONFIGURE-ARGS...: configure and build bench/bench
+    name=$1
+    shift
+    dir=$out/build-$name
+    if [ ! -f "$dir/Makefile" ]; then
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        (cd "$dir" && "$srcdir/configure" --cache-file="$out/config.cache" \
+            CC="${CC:-cc}" CFLAGS="${CFLAGS:-}" "$@") >"$dir.log" 2>&1 ||
+            { echo "bench: configure $* failed, see $dir.log" >&2; exit 1; }
+    fi
+    make -C "$dir" bench/bench >>"$dir.log" 2>&1 ||
+        { echo "bench: make in $dir failed, see $dir.log" >&2; exit 1; }
+}
+
+if [ -z "$quick" ]; then
+    echo
+    echo "### Worst case against CHOPALLOC_MAX_ORDER"
+    echo
+    echo "The adversarial pair in builds with --with-max-order=N, arena = the largest block"
+    echo "(at most 1 GiB): ticks (median of 101) and instructions (callgrind)."
+    echo
+    echo "| MAX_ORDER | arena | splits/merges | bitmap alloc ticks | bitmap free ticks |" \
+         "free-list alloc ticks | free-list free ticks | bitmap alloc instr | bitmap free instr |" \
+         "free-list alloc instr | free-list free instr |"
+    echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    for n in $orders default; do
+        if [ "$n" = default ]; then
+            dir=.
+        else
+            variant_build "mo$n" --with-max-order="$n" --enable-valgrind=no
+            dir=$out/build-mo$n
+        fi
+        ticks=$(run "$dir" --variant "mo$n" --section orders)
+        instr=$(icount "$dir" "mo$n" icount-worst)
+        printf '%s\n%s\n' "$ticks" "$instr" | awk '
+            /^orders/ { mo = $2; split_n = $4; t[$3 " a"] = $5; t[$3 " f"] = $6 }
+            /^\|/ { gsub(/\|/, ""); i[$1 " " ($2 == "allocate" ? "a" : "f")] = $4 }
+            END {
+                arena = mo - 1 > 30 ? 30 : mo - 1
+                printf "| %d | 2^%d B | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+                    mo, arena, split_n, t["chop-bitmap a"], t["chop-bitmap f"],
+                    t["chop-freelist a"], t["chop-freelist f"], i["chop-bitmap a"],
+                    i["chop-bitmap f"], i["chop-freelist a"], i["chop-freelist f"]
+            }'
+    done
+
+    echo
+    echo "### Cost of the memcheck hooks (--enable-valgrind=yes, run natively)"
+    echo
+    variant_build hooks --enable-valgrind=yes
+    run "$out/build-hooks" --variant hooks --section churn,latency >"$out/hooks.md"
+    echo "The same churn and latency sections in a build with the hooks (full output:"
+    echo "$out/hooks.md), against this build's figures above."
+    echo
+    echo "| Build | bitmap churn vs malloc | free-list churn vs malloc |" \
+         "bitmap allocate p50 / p99.9 | bitmap free p50 / p99.9 |"
+    echo "| --- | ---: | ---: | ---: | ---: |"
+    awk -F, '
+        $1 == "churn" && $5 == "" && $4 == "vs_malloc" { churn[$2 " " $3] = $6 }
+        $1 == "latency" && $3 == "chop-bitmap" { lat[$2 " " $5 " " $4] = $6 }
+        END {
+            split("release hooks", v, " ")
+            for (i = 1; i <= 2; i++)
+                printf "| %s | %.2fx | %.2fx | %d / %d | %d / %d |\n", v[i],
+                    churn[v[i] " chop-bitmap"], churn[v[i] " chop-freelist"],
+                    lat[v[i] " allocate p50"], lat[v[i] " allocate p99.9"],
+                    lat[v[i] " free p50"], lat[v[i] " free p99.9"]
+        }' "$csv"
+fi
+
+# --- the targets of issue 5, from the figures above -----------------------------------
+echo
+echo "### Targets"
+echo
+echo "| Target | Measured | Met |"
+echo "| --- | --- | --- |"
+awk -F, '
+    $2 == "release" && $1 == "churn" && $4 == "vs_malloc" { churn[$3] = $6 }
+    $2 == "release" && $1 == "latency" && $4 == "p99.9" && $5 == "allocate" { p999[$3] = $6 }
+    $2 == "release" && $1 == "fill" && $4 == "arena_used" && $5 == "64" { fill[$3] = $6 }
+    $1 == "icount" && $2 ~ /^mo/ && $3 == "chop-bitmap" && $4 == "max_instructions" {
+        worst[$2 " " $5] = $6 }
+    $1 == "orders" && $3 == "chop-bitmap" && $4 == "splits" { splits[$2] = $6; mo[$2] = $5 }
+    END {
+        yes = "yes"; no = "**no**"
+        printf "| churn step <= 1.0x glibc malloc (bitmap mode) | %.2fx | %s |\n",
+            churn["chop-bitmap"], (churn["chop-bitmap"] <= 1.0) ? yes : no
+        printf "| p99.9 allocate latency <= malloc (bitmap mode) | %d vs %d ticks | %s |\n",
+            p999["chop-bitmap"], p999["malloc"], (p999["chop-bitmap"] <= p999["malloc"]) ? yes : no
+        printf "| 64 B blocks fill 100 %% of the arena | %.1f %% | %s |\n",
+            100 * fill["chop-bitmap"], (fill["chop-bitmap"] >= 1) ? yes : no
+        n = 0
+        for (v in splits) {
+            if ((v " allocate") in worst) {
+                n++; s[n] = splits[v]; a[n] = worst[v " allocate"]; f[n] = worst[v " free"]
+                o[n] = mo[v]
+            }
+        }
+        if (n >= 2) {
+            lo = 1; hi = 1
+            for (i = 2; i <= n; i++) { if (s[i] < s[lo]) lo = i; if (s[i] > s[hi]) hi = i }
+            if (s[hi] > s[lo]) {
+                ba = (a[hi] - a[lo]) / (s[hi] - s[lo]); bf = (f[hi] - f[lo]) / (s[hi] - s[lo])
+                # Bounded: every build lies on the line through the extremes (within 2 %),
+                # and builds that split as often cost the same whatever their MAX_ORDER.
+                ok = 1
+                for (i = 1; i <= n; i++) {
+                    if (a[i] > 1.02 * (a[lo] + ba * (s[i] - s[lo]))) ok = 0
+                    if (f[i] > 1.02 * (f[lo] + bf * (s[i] - s[lo]))) ok = 0
+                }
+                printf "| bitmap-mode worst case bounded by the number of orders |" \
+                    " allocate %d + %.1f, free %d + %.1f instructions per order split/merged" \
+                    " (fit over MAX_ORDER %d..%d) | %s |\n",
+                    a[lo] - ba * s[lo], ba, f[lo] - bf * s[lo], bf, o[lo], o[hi], ok ? yes : no
+            }
+        } else {
+            print "| bitmap-mode worst case bounded by the number of orders | not measured (BENCH_QUICK or no valgrind) | |"
+        }
+    }' "$csv"
+
+# --- plots ------------------------------------------------------------------------------
+if command -v "$gnuplot" >/dev/null 2>&1; then
+    (cd "$out" && "$gnuplot" "$srcdir/bench/plots.gp") && {
+        echo
+        echo "Plots: $out/latency.png, $out/scaling.png"
+    } || echo "bench: gnuplot failed; the tables above stand" >&2
+else
+    echo
+    echo "Plots: skipped, gnuplot is not installed."
+fi
+echo
+echo "CSV: $csv"
