@@ -285,18 +285,20 @@ static inline void chopi_unlock(const chop_heap *heap)
 
 
 /*
- * Branch hints for the error paths, and inlining of the helpers on the hot paths.
- * Coverage builds (CHOPI_COVERAGE) inline nothing by force, so that each branch of
- * the source is counted once rather than once per copy.
+ * Branch hints for the error paths, and the inlining (or not) of helpers on the hot
+ * paths.  Builds for size (-Os, __OPTIMIZE_SIZE__) leave inlining to the compiler:
+ * forced copies, and calls to forced out-of-line pieces, cost firmware ROM.  Coverage
+ * builds (CHOPI_COVERAGE) do too, so that each source branch is counted once rather
+ * than once per inlined copy.
  */
-#if defined(__GNUC__) && !defined(CHOPI_COVERAGE)
+#if defined(__GNUC__) && !defined(CHOPI_COVERAGE) && !defined(__OPTIMIZE_SIZE__)
 #define CHOPI_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define CHOPI_HOT_INLINE inline __attribute__((always_inline))
 #define CHOPI_OUT_OF_LINE __attribute__((noinline))
 #elif defined(__GNUC__)
 #define CHOPI_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define CHOPI_HOT_INLINE inline
-#define CHOPI_OUT_OF_LINE __attribute__((noinline))
+#define CHOPI_OUT_OF_LINE
 #else
 #define CHOPI_UNLIKELY(x) (x)
 #define CHOPI_HOT_INLINE inline
