@@ -204,20 +204,9 @@ void chop_set_lock(chop_heap *heap, void (*lock)(void *ctx), void (*unlock)(void
 
 /* --- chop_try_allocate ---------------------------------------------------------- */
 
-chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void **out)
-{
-    if (!out)
-        return CHOP_ERR_NULL_ARGUMENT;
-    *out = NULL;
-    if (!heap)
-        return CHOP_ERR_NULL_ARGUMENT;
-    chopi_lock(heap);
-    chop_status status = chopi_allocate(heap, size, align, out);
-    chopi_unlock(heap);
-    return status;
-}
-
-chop_status chopi_allocate(chop_heap *heap, size_t size, size_t align, void **out)
+/* The allocation itself, under the lock; *out is NULL on entry. */
+static CHOPI_HOT_INLINE chop_status allocate(chop_heap *heap, size_t size, size_t align,
+                                             void **out)
 {
     unsigned order = 0;
     uint64_t candidates = 0;
@@ -252,6 +241,25 @@ chop_status chopi_allocate(chop_heap *heap, size_t size, size_t align, void **ou
     chopi_block_handed_out(heap, block, chopi_size_of(order));
     *out = block;
     return CHOP_OK;
+}
+
+chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void **out)
+{
+    if (!out)
+        return CHOP_ERR_NULL_ARGUMENT;
+    *out = NULL;
+    if (!heap)
+        return CHOP_ERR_NULL_ARGUMENT;
+    chopi_lock(heap);
+    chop_status status = allocate(heap, size, align, out);
+    chopi_unlock(heap);
+    return status;
+}
+
+/* The same for the other files (resize.c), which run under the lock already. */
+chop_status chopi_allocate(chop_heap *heap, size_t size, size_t align, void **out)
+{
+    return allocate(heap, size, align, out);
 }
 
 /* --- chop_try_deallocate -------------------------------------------------------- */
@@ -380,7 +388,9 @@ static CHOPI_OUT_OF_LINE void release_free_lists(chop_heap *heap, uintptr_t addr
     push_free(heap, addr, order);
 }
 
-chop_status chopi_validate_free(const chop_heap *heap, uintptr_t addr, unsigned order)
+/* Whether the block of this order at addr may be freed: the checks of a sized free. */
+static CHOPI_HOT_INLINE chop_status validate_free(const chop_heap *heap, uintptr_t addr,
+                                                  unsigned order)
 {
     if (addr < heap->start || addr >= heap->end)
         return CHOP_ERR_OUTSIDE_HEAP;
@@ -390,7 +400,8 @@ chop_status chopi_validate_free(const chop_heap *heap, uintptr_t addr, unsigned 
                               : classify_free_lists(heap, addr, order);
 }
 
-void chopi_free_block(chop_heap *heap, uintptr_t addr, unsigned order)
+/* Frees the validated block of this order at addr. */
+static CHOPI_HOT_INLINE void free_block(chop_heap *heap, uintptr_t addr, unsigned order)
 {
     chopi_block_taken_back(heap, (void *)addr, chopi_size_of(order));
     if (chopi_bitmap(heap))
@@ -410,9 +421,20 @@ chop_status chop_try_deallocate(chop_heap *heap, void *ptr, size_t size, size_t 
         return status;
 
     chopi_lock(heap);
-    status = chopi_validate_free(heap, (uintptr_t)ptr, order);
+    status = validate_free(heap, (uintptr_t)ptr, order);
     if (status == CHOP_OK)
-        chopi_free_block(heap, (uintptr_t)ptr, order);
+        free_block(heap, (uintptr_t)ptr, order);
     chopi_unlock(heap);
     return status;
+}
+
+/* The same two steps for the other files (resize.c, malloc.c). */
+chop_status chopi_validate_free(const chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    return validate_free(heap, addr, order);
+}
+
+void chopi_free_block(chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    free_block(heap, addr, order);
 }
