@@ -55,6 +55,24 @@ function_of() {
     echo "misuse_$1" | tr - _
 }
 
+# verdict CHECKER SCENARIO WHAT PHRASE CLEAN REPORTED: one TAP line for the run whose
+# output is in $out and exit status in $status.  CLEAN is 0 when the run ended as a
+# clean one must, REPORTED is 0 when the checker objected; a misuse passes only when
+# the report holds PHRASE and names the function that committed it.
+verdict() {
+    if [ "$4" = - ]; then
+        if [ "$5" -eq 0 ]; then
+            ok "$1: $3 runs clean"
+        else
+            not_ok "$1: $3 should run clean (exit $status)"
+        fi
+    elif [ "$6" -eq 0 ] && grep -q "$4" "$out" && grep -q "$(function_of "$2")" "$out"; then
+        ok "$1: $3 reported as '$4' in $(function_of "$2")"
+    else
+        not_ok "$1: $3 should be reported as '$4' (exit $status)"
+    fi
+}
+
 # run_memcheck SCENARIO MODE
 run_memcheck() {
     "$libtool" --mode=execute "$valgrind" --tool=memcheck -q --error-exitcode=99 \
@@ -92,18 +110,10 @@ for scenario in $($emulator "$prog" --list); do
         else
             run_memcheck "$scenario" "$mode"
             status=$?
-            if [ "$phrase" = - ]; then
-                if [ "$status" -eq 0 ] && [ ! -s "$out" ]; then
-                    ok "memcheck: $what runs clean"
-                else
-                    not_ok "memcheck: $what should run clean (exit $status)"
-                fi
-            elif [ "$status" -eq 99 ] && grep -q "$phrase" "$out" &&
-                 grep -q "$(function_of "$scenario")" "$out"; then
-                ok "memcheck: $what reported as '$phrase' in $(function_of "$scenario")"
-            else
-                not_ok "memcheck: $what should be reported as '$phrase' (exit $status)"
-            fi
+            clean=1 reported=1
+            if [ "$status" -eq 0 ] && [ ! -s "$out" ]; then clean=0; fi
+            if [ "$status" -eq 99 ]; then reported=0; fi
+            verdict memcheck "$scenario" "$what" "$phrase" "$clean" "$reported"
         fi
         # --- AddressSanitizer ---
         phrase=$(expect "$scenario" 2)
@@ -115,18 +125,10 @@ for scenario in $($emulator "$prog" --list); do
             ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" \
                 $emulator "$prog" "$scenario" "$mode" >"$out" 2>&1
             status=$?
-            if [ "$phrase" = - ]; then
-                if [ "$status" -eq 0 ] && ! grep -q AddressSanitizer "$out"; then
-                    ok "asan: $what runs clean"
-                else
-                    not_ok "asan: $what should run clean (exit $status)"
-                fi
-            elif [ "$status" -ne 0 ] && grep -q "$phrase" "$out" &&
-                 grep -q "$(function_of "$scenario")" "$out"; then
-                ok "asan: $what reported as '$phrase' in $(function_of "$scenario")"
-            else
-                not_ok "asan: $what should be reported as '$phrase' (exit $status)"
-            fi
+            clean=1 reported=1
+            if [ "$status" -eq 0 ] && ! grep -q AddressSanitizer "$out"; then clean=0; fi
+            if [ "$status" -ne 0 ]; then reported=0; fi
+            verdict asan "$scenario" "$what" "$phrase" "$clean" "$reported"
         fi
     done
 done
