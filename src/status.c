@@ -10,8 +10,8 @@ static const char *const messages[CHOP_STATUS_COUNT] = {
     /* False positive: each entry is designated, and the literals continued on the next
        line of an entry are concatenated on purpose. */
     /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma) */
-    [CHOP_ERR_BAD_REGION] = "the region is NULL, holds no whole minimum block, wraps around "
-                            "the address space, or the region, bitmap and heap structure are not disjoint",
+    [CHOP_ERR_BAD_REGION] = "the region is NULL, holds no whole minimum block or wraps around "
+                            "the address space, or the region, bitmap and heap overlap",
     [CHOP_ERR_BITMAP_TOO_SMALL] = "the bitmap has fewer words than chop_bitmap_words_needed()",
     [CHOP_ERR_BITMAP_UNSUPPORTED] = "a bitmap was given, but the library was built with "
                                     "--disable-bitmap",

@@ -1,8 +1,9 @@
 /*
  * The core of the test suite in a few KiB of RAM: initialisation, allocation and
  * freeing, splitting and merging, every refusal (chop_check's CHOP_ERR_CORRUPTED
- * included), and a randomised run checked against the contract.  It runs in `make check` on the build machine, under qemu for cross
- * builds, and on an 8-bit AVR (ATmega2560, 8 KiB of RAM, 16-bit size_t) under simavr
+ * included), and a randomised run checked against the contract.  It runs in `make check`
+ * on the build machine, under qemu for cross builds, and on an 8-bit AVR (ATmega2560,
+ * 8 KiB of RAM, 16-bit size_t) under simavr
  * (tools/avr-check.sh), so it uses only what avr-libc offers: no %zu, no %lld, no
  * 64-bit arithmetic in the hot loops, and short test descriptions, since on AVR every
  * string literal is copied to RAM.
