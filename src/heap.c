@@ -364,16 +364,9 @@ static CHOPI_HOT_INLINE void release_bitmap(chop_heap *heap, uintptr_t addr, uns
 
     chopi_clear_bits(bitmap, chopi_index(heap, addr), CHOPI_ALLOC);
     while (chopi_parent_is_node(heap, addr, order)) {
-        /*
-         * The buddy starts a block (its parent is split); free and not split?  Its
-         * midpoint lies inside the parent node, so inside the heap: no bound check.
-         */
+        /* The buddy's midpoint lies inside the parent node, so inside the heap. */
         uintptr_t buddy = addr ^ chopi_size_of(order);
-        size_t index = chopi_index(heap, buddy);
-        if (chopi_bits(bitmap, index) & CHOPI_ALLOC)
-            break;
-        if (order > CHOPI_MIN &&
-            (chopi_bits(bitmap, index + ((size_t)1 << (order - CHOPI_MIN - 1u))) & CHOPI_START))
+        if (!chopi_buddy_is_free(heap, buddy, order))
             break;
         unlink_free(heap, (chop_free_block *)buddy, order);
         uintptr_t upper = addr > buddy ? addr : buddy;

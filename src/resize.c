@@ -49,16 +49,6 @@ size_t chop_usable_size(const chop_heap *heap, const void *ptr)
     return status == CHOP_OK ? (size_t)chopi_size_of(order) : 0;
 }
 
-/* Bitmap mode: whether the order-k block at addr is free and whole (not split). */
-static int bitmap_free_block(const chop_heap *heap, uintptr_t addr, unsigned order)
-{
-    size_t index = chopi_index(heap, addr);
-    if ((chopi_bits(heap->bitmap, index) & (CHOPI_START | CHOPI_ALLOC)) != CHOPI_START)
-        return 0;
-    return order == CHOPI_MIN ||
-           !chopi_starts(heap, index + ((size_t)1 << (order - CHOPI_MIN - 1u)));
-}
-
 /*
  * Whether the block at addr can grow in place from order `from` to order `to`: at
  * each order k on the way it is the lower buddy, its parent is a node, and the upper
@@ -70,7 +60,7 @@ static int can_grow(const chop_heap *heap, uintptr_t addr, unsigned from, unsign
         uintptr_t buddy = addr + chopi_size_of(k);
         if ((addr & chopi_size_of(k)) != 0 || !chopi_parent_is_node(heap, addr, k))
             return 0;
-        if (heap->bitmap ? !bitmap_free_block(heap, buddy, k)
+        if (heap->bitmap ? !chopi_buddy_is_free(heap, buddy, k)
                          : !chopi_find_free(heap, buddy, k))
             return 0;
     }
