@@ -665,10 +665,8 @@ int main(void)
 {
     test_sizes_and_macros();
     for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
-        if (mode == MODE_BITMAP && !CHOPALLOC_HAVE_BITMAP) {
-            tap_skip(1, "bitmap mode: library built with --disable-bitmap");
+        if (!mode_runs(mode))
             continue;
-        }
         test_init(mode);
         test_order_rule(mode);
         test_placement(mode);

@@ -910,10 +910,8 @@ int main(void)
 {
     test_init_errors();
     for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
-        if (mode == MODE_BITMAP && !CHOPALLOC_HAVE_BITMAP) {
-            tap_skip(1, "bitmap mode: library built with --disable-bitmap");
+        if (!mode_runs(mode))
             continue;
-        }
         test_allocate_errors(mode);
         test_deallocate_errors(mode);
         test_corruption(mode);

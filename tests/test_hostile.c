@@ -1175,10 +1175,8 @@ int main(void)
     test_stateless();
 
     for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
-        if (mode == MODE_BITMAP && !CHOPALLOC_HAVE_BITMAP) {
-            tap_skip(1, "bitmap mode: library built with --disable-bitmap");
+        if (!mode_runs(mode))
             continue;
-        }
         check_scene(mode);
         for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
             for (size_t i = 0; i < groups[g].count; i++)

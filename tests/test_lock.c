@@ -354,10 +354,8 @@ static void test_threads(int m)
 int main(void)
 {
     for (int m = MODE_BITMAP; m <= MODE_FREELIST; m++) {
-        if (m == MODE_BITMAP && !CHOPALLOC_HAVE_BITMAP) {
-            tap_skip(1, "bitmap mode: library built with --disable-bitmap");
+        if (!mode_runs(m))
             continue;
-        }
         test_counting_hook(m);
 #if CHOP_TEST_PTHREADS
         test_threads(m);

@@ -660,10 +660,8 @@ int main(void)
                                           UINT64_C(0x0123456789ABCDEF), UINT64_C(7),
                                           UINT64_C(0xFEEDFACE),         UINT64_C(0x1D1D1D1D1D)};
     for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
-        if (mode == MODE_BITMAP && !CHOPALLOC_HAVE_BITMAP) {
-            tap_skip(1, "bitmap mode: library built with --disable-bitmap");
+        if (!mode_runs(mode))
             continue;
-        }
         unsigned long total = 0;
         for (unsigned i = 0; i < SEEDS; i++)
             total += run_seed(mode, seeds[i]);

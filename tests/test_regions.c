@@ -478,10 +478,8 @@ static void test_largest(int mode)
 int main(void)
 {
     for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
-        if (mode == MODE_BITMAP && !CHOPALLOC_HAVE_BITMAP) {
-            tap_skip(1, "bitmap mode: library built with --disable-bitmap");
+        if (!mode_runs(mode))
             continue;
-        }
         test_sweep(mode);
         test_root_structure(mode);
         test_largest(mode);

@@ -415,10 +415,8 @@ static void test_malloc_family(int mode)
 int main(void)
 {
     for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
-        if (mode == MODE_BITMAP && !CHOPALLOC_HAVE_BITMAP) {
-            tap_skip(1, "bitmap mode: library built with --disable-bitmap");
+        if (!mode_runs(mode))
             continue;
-        }
         test_try_free(mode);
         test_reallocate(mode);
         test_random_reallocations(mode);

@@ -456,10 +456,8 @@ int main(void)
     test_init_refusals();
     test_other_calls();
     for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
-        if (mode == MODE_BITMAP && !CHOPALLOC_HAVE_BITMAP) {
-            tap_skip(1, "library built with --disable-bitmap");
+        if (!mode_runs(mode))
             continue;
-        }
         test_init(mode);
         test_allocate_free(mode);
         test_merge(mode);

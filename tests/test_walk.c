@@ -260,10 +260,8 @@ static void test_corrupted(void)
 int main(void)
 {
     for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
-        if (mode == MODE_BITMAP && !CHOPALLOC_HAVE_BITMAP) {
-            tap_skip(1, "bitmap mode: library built with --disable-bitmap");
+        if (!mode_runs(mode))
             continue;
-        }
         test_fresh_heap(mode);
         test_allocated_heap(mode);
         test_visitor_frees(mode);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "chopalloc.h"
+#include "tap.h"
 
 #define MIN_BLOCK CHOP_MIN_BLOCK_SIZE
 #define LARGEST CHOP_LARGEST_BLOCK_SIZE
@@ -21,6 +22,18 @@ enum { MODE_BITMAP, MODE_FREELIST };
 
 /** "bitmap" or "free-list", for test descriptions. */
 const char *mode_name(int mode);
+
+/** Whether this build can run a heap in @p mode; when it cannot (bitmap mode in a
+ *  --disable-bitmap build), reports one skipped test point saying so.  Inline, so
+ *  that programs without the TAP harness (misuse, the fuzz target) need no tap.c. */
+static inline int mode_runs(int mode)
+{
+    if (mode == MODE_BITMAP && !CHOPALLOC_HAVE_BITMAP) {
+        tap_skip(1, "bitmap mode: library built with --disable-bitmap");
+        return 0;
+    }
+    return 1;
+}
 
 /** 2^k as a size_t. */
 size_t pow2(unsigned k);
