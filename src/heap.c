@@ -225,16 +225,18 @@ static CHOPI_HOT_INLINE chop_status allocate(chop_heap *heap, size_t size, size_
     unsigned have = chopi_lowest_bit(candidates);
     chop_free_block *block = heap->free_list[have];
     uintptr_t addr = (uintptr_t)block;
+    /* In locals: the bitmap stores could, for all the compiler knows, change the heap. */
+    uint64_t *bitmap = chopi_bitmap(heap);
+    size_t index = chopi_index(heap, addr);
     unlink_free(heap, block, have);
     while (have > order) { /* keep the lower half, free the upper */
         have--;
-        uintptr_t upper = addr + chopi_size_of(have);
-        if (chopi_bitmap(heap))
-            chopi_set_bits(heap->bitmap, chopi_index(heap, upper), CHOPI_START);
-        push_free(heap, upper, have);
+        if (bitmap)
+            chopi_set_bits(bitmap, index + ((size_t)1 << (have - CHOPI_MIN)), CHOPI_START);
+        push_free(heap, addr + chopi_size_of(have), have);
     }
-    if (chopi_bitmap(heap))
-        chopi_set_bits(heap->bitmap, chopi_index(heap, addr), CHOPI_ALLOC);
+    if (bitmap)
+        chopi_set_bits(bitmap, index, CHOPI_ALLOC);
 
     heap->live_allocations++;
     chopi_note_peak(heap);
@@ -360,19 +362,24 @@ static CHOPI_OUT_OF_LINE chop_status classify_free_lists(const chop_heap *heap, 
  * O(MAX_ORDER). */
 static CHOPI_HOT_INLINE void release_bitmap(chop_heap *heap, uintptr_t addr, unsigned order)
 {
+    /* Locals: the compiler cannot tell that the bitmap and block stores below leave
+     * the heap's fields alone (chop_init() made them disjoint), and would reload them. */
     uint64_t *bitmap = chopi_bitmap(heap);
+    const uintptr_t start = heap->start;
+    const uintptr_t span = heap->end - start;
 
-    chopi_clear_bits(bitmap, chopi_index(heap, addr), CHOPI_ALLOC);
-    while (chopi_parent_is_node(heap, addr, order)) {
-        /* The buddy's midpoint lies inside the parent node, so inside the heap. */
-        uintptr_t buddy = addr ^ chopi_size_of(order);
-        if (!chopi_buddy_is_free(heap, buddy, order))
+    chopi_clear_bits(bitmap, (addr - start) >> CHOPI_MIN, CHOPI_ALLOC);
+    for (; order < (unsigned)CHOPI_TOP; order++) {
+        uintptr_t size = chopi_size_of(order);
+        uintptr_t buddy = addr ^ size;
+        /* The parent is a node iff the buddy lies in the heap (below start wraps). */
+        if (buddy - start > span - size)
+            break;
+        if (!chopi_buddy_is_free(bitmap, (buddy - start) >> CHOPI_MIN, order))
             break;
         unlink_free(heap, (chop_free_block *)buddy, order);
-        uintptr_t upper = addr > buddy ? addr : buddy;
-        chopi_clear_bits(bitmap, chopi_index(heap, upper), CHOPI_START);
-        addr &= ~chopi_size_of(order);
-        order++;
+        chopi_clear_bits(bitmap, ((addr | size) - start) >> CHOPI_MIN, CHOPI_START);
+        addr &= ~size;
     }
     push_free(heap, addr, order);
 }
@@ -399,7 +406,7 @@ static CHOPI_OUT_OF_LINE void release_free_lists(chop_heap *heap, uintptr_t addr
 static CHOPI_HOT_INLINE chop_status validate_free(const chop_heap *heap, uintptr_t addr,
                                                   unsigned order)
 {
-    if (addr < heap->start || addr >= heap->end)
+    if (addr - heap->start >= heap->end - heap->start) /* below start wraps: one test */
         return CHOP_ERR_OUTSIDE_HEAP;
     if (addr & (chopi_size_of(order) - 1u))
         return CHOP_ERR_MISALIGNED;

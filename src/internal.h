@@ -226,17 +226,17 @@ static inline int chopi_starts(const chop_heap *heap, size_t index)
 }
 
 /*
- * Bitmap mode: whether the order-k buddy at addr is one whole free block: not allocated
- * and not split.  The buddy must be the sibling of a split node, so that a block begins
- * at addr (I1).  O(1): merging (heap.c) and growing in place (resize.c) ask it.
+ * Bitmap mode: whether the order-k buddy at minimum block `index` is one whole free
+ * block: not allocated and not split.  The buddy must be the sibling of a split node,
+ * so that a block begins there (I1).  O(1): merging (heap.c) and growing in place
+ * (resize.c) ask it.
  */
-static inline int chopi_buddy_is_free(const chop_heap *heap, uintptr_t addr, unsigned order)
+static inline int chopi_buddy_is_free(const uint64_t *bitmap, size_t index, unsigned order)
 {
-    size_t index = chopi_index(heap, addr);
-    if (chopi_bits(heap->bitmap, index) & CHOPI_ALLOC)
+    if (chopi_bits(bitmap, index) & CHOPI_ALLOC)
         return 0;
     return order == CHOPI_MIN ||
-           !chopi_starts(heap, index + ((size_t)1 << (order - CHOPI_MIN - 1u)));
+           !(chopi_bits(bitmap, index + ((size_t)1 << (order - CHOPI_MIN - 1u))) & CHOPI_START);
 }
 
 /* Whether the parent of the order-k node at addr is itself a node (so buddies may merge). */
