@@ -64,10 +64,11 @@ static inline uintptr_t chopi_size_of(unsigned order)
 /* Index of the highest set bit; x must not be 0. */
 static inline unsigned chopi_floor_log2(uintptr_t x)
 {
+    /* width - 1 - clz, written as an xor (equal for clz < width) so that x86 is one bsr. */
 #if CHOPI_HAVE_CLZ && UINTPTR_MAX == UINT_MAX
-    return (unsigned)(sizeof x * CHAR_BIT - 1u) - (unsigned)__builtin_clz(x);
+    return (unsigned)(sizeof x * CHAR_BIT - 1u) ^ (unsigned)__builtin_clz(x);
 #elif CHOPI_HAVE_CLZ && UINTPTR_MAX == ULONG_MAX
-    return (unsigned)(sizeof x * CHAR_BIT - 1u) - (unsigned)__builtin_clzl(x);
+    return (unsigned)(sizeof x * CHAR_BIT - 1u) ^ (unsigned)__builtin_clzl(x);
 #else
     unsigned log = 0; /* binary search */
     for (unsigned step = (unsigned)(sizeof x * 4u); step != 0; step /= 2u) {
@@ -189,19 +190,26 @@ static inline uintptr_t chopi_address(const chop_heap *heap, size_t index)
     return heap->start + ((uintptr_t)index << CHOPI_MIN);
 }
 
+/*
+ * Bit 2 * index is where minimum block index's pair begins; its word and place in the
+ * word are that position / 64 and % 64 (a shift count the CPU masks by itself on x86).
+ */
 static inline unsigned chopi_bits(const uint64_t *bitmap, size_t index)
 {
-    return chopi_two_bits(bitmap[index / 32u], (unsigned)(index % 32u) * 2u);
+    size_t bit = index * 2u;
+    return chopi_two_bits(bitmap[bit / 64u], (unsigned)(bit % 64u));
 }
 
 static inline void chopi_set_bits(uint64_t *bitmap, size_t index, unsigned bits)
 {
-    bitmap[index / 32u] |= chopi_shift_bits(bits, (unsigned)(index % 32u) * 2u);
+    size_t bit = index * 2u;
+    bitmap[bit / 64u] |= chopi_shift_bits(bits, (unsigned)(bit % 64u));
 }
 
 static inline void chopi_clear_bits(uint64_t *bitmap, size_t index, unsigned bits)
 {
-    bitmap[index / 32u] &= ~chopi_shift_bits(bits, (unsigned)(index % 32u) * 2u);
+    size_t bit = index * 2u;
+    bitmap[bit / 64u] &= ~chopi_shift_bits(bits, (unsigned)(bit % 64u));
 }
 
 /*
