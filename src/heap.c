@@ -266,9 +266,9 @@ chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void *
     *out = NULL;
     if (!heap)
         return CHOP_ERR_NULL_ARGUMENT;
-    if (heap->lock)
-        return allocate_locked(heap, size, align, out);
-    return allocate(heap, size, align, out);
+    if (CHOPI_UNLOCKED_COPY && !heap->lock)
+        return allocate(heap, size, align, out);
+    return allocate_locked(heap, size, align, out);
 }
 
 /* The same for the other files (resize.c), which run under the lock already. */
@@ -453,9 +453,9 @@ chop_status chop_try_deallocate(chop_heap *heap, void *ptr, size_t size, size_t 
     if (status != CHOP_OK)
         return status;
 
-    if (heap->lock)
-        return deallocate_locked(heap, (uintptr_t)ptr, order);
-    return deallocate(heap, (uintptr_t)ptr, order);
+    if (CHOPI_UNLOCKED_COPY && !heap->lock)
+        return deallocate(heap, (uintptr_t)ptr, order);
+    return deallocate_locked(heap, (uintptr_t)ptr, order);
 }
 
 /* The same two steps for the other files (resize.c, malloc.c). */
