@@ -107,26 +107,6 @@ static inline uint64_t chopi_widen(uint32_t x, unsigned n)
     return (n & 32u) ? (uint64_t)x << 32 : (uint64_t)x;
 }
 
-/* (x >> n) & 3, for n < 64 and n even (so the two bits lie in one half). */
-static inline unsigned chopi_two_bits(uint64_t x, unsigned n)
-{
-#if CHOPI_SPLIT_64
-    return (unsigned)(chopi_half(x, n) >> (n & 31u)) & 3u;
-#else
-    return (unsigned)(x >> n) & 3u;
-#endif
-}
-
-/* (uint64_t)bits << n, for bits < 4 and n < 64 even. */
-static inline uint64_t chopi_shift_bits(unsigned bits, unsigned n)
-{
-#if CHOPI_SPLIT_64
-    return chopi_widen((uint32_t)bits << (n & 31u), n);
-#else
-    return (uint64_t)bits << n;
-#endif
-}
-
 /* The mask of bit n alone, n < 64. */
 static inline uint64_t chopi_bit(unsigned n)
 {
@@ -191,26 +171,61 @@ static inline uintptr_t chopi_address(const chop_heap *heap, size_t index)
 }
 
 /*
- * Bit 2 * index is where minimum block index's pair begins; its word and place in the
- * word are that position / 64 and % 64 (a shift count the CPU masks by itself on x86).
+ * The bitmap holds a pair of bits per minimum block, 32 pairs per 64-bit word.  Where
+ * in its word a pair lies is for these accessors alone to say: chop_init() clears the
+ * bitmap and nothing else reads it.  64-bit cores use bits 2 * (index % 32) of word
+ * index / 32.  Narrower ones would need 64-bit shifts for that (libgcc calls) and would
+ * write both halves of the word back, so they use bits 2 * (index % 4) of byte
+ * index / 4: a pair never straddles a byte, and C lets any object be accessed as bytes.
  */
+#if CHOPI_SPLIT_64
+static inline size_t chopi_pair_byte(size_t index)
+{
+    return index / 4u;
+}
+
+static inline unsigned chopi_pair_shift(size_t index)
+{
+    return (unsigned)(index % 4u) * 2u;
+}
+
+static inline unsigned chopi_bits(const uint64_t *bitmap, size_t index)
+{
+    const unsigned char *bytes = (const unsigned char *)bitmap;
+    return (unsigned)(bytes[chopi_pair_byte(index)] >> chopi_pair_shift(index)) & 3u;
+}
+
+static inline void chopi_set_bits(uint64_t *bitmap, size_t index, unsigned bits)
+{
+    unsigned char *byte = (unsigned char *)bitmap + chopi_pair_byte(index);
+    *byte = (unsigned char)(*byte | (bits << chopi_pair_shift(index)));
+}
+
+static inline void chopi_clear_bits(uint64_t *bitmap, size_t index, unsigned bits)
+{
+    unsigned char *byte = (unsigned char *)bitmap + chopi_pair_byte(index);
+    *byte = (unsigned char)(*byte & ~(bits << chopi_pair_shift(index)));
+}
+#else
+/* Bit 2 * index of the array: word / 64, place % 64 (x86 masks a shift count itself). */
 static inline unsigned chopi_bits(const uint64_t *bitmap, size_t index)
 {
     size_t bit = index * 2u;
-    return chopi_two_bits(bitmap[bit / 64u], (unsigned)(bit % 64u));
+    return (unsigned)(bitmap[bit / 64u] >> (bit % 64u)) & 3u;
 }
 
 static inline void chopi_set_bits(uint64_t *bitmap, size_t index, unsigned bits)
 {
     size_t bit = index * 2u;
-    bitmap[bit / 64u] |= chopi_shift_bits(bits, (unsigned)(bit % 64u));
+    bitmap[bit / 64u] |= (uint64_t)bits << (bit % 64u);
 }
 
 static inline void chopi_clear_bits(uint64_t *bitmap, size_t index, unsigned bits)
 {
     size_t bit = index * 2u;
-    bitmap[bit / 64u] &= ~chopi_shift_bits(bits, (unsigned)(bit % 64u));
+    bitmap[bit / 64u] &= ~((uint64_t)bits << (bit % 64u));
 }
+#endif
 
 /*
  * The heap's bitmap, or NULL in free-list mode.  A --disable-bitmap build never has
