@@ -14,9 +14,9 @@
 #              __flash=0x80000000 (2 MiB), __ram=0x80200000 (up to 126 MiB)
 # The program talks to the host by semihosting (picolibc --oslib=semihost
 # --crt0=semihost): its stdout and stderr both reach our stdout, and its exit
-# status is ours.  A fault ends it with status 1 (picolibc's handlers print the
-# registers); a program that hangs is killed after RUN_BARE_METAL_TIMEOUT seconds
-# (default 300), status 124.
+# status is ours.  A fault ends it with a non-zero status (picolibc's handlers:
+# 1 on Arm, after printing the registers, 255 on RISC-V); a program that hangs is
+# killed after RUN_BARE_METAL_TIMEOUT seconds (default 300), status 124.
 # SPDX-License-Identifier: MIT
 set -u
 
