@@ -649,6 +649,13 @@ static void test_strerror(void)
 
     const int unknown[] = {-1, 999, CHOP_STATUS_COUNT, CHOP_STATUS_COUNT + 1, INT32_MIN};
     for (size_t u = 0; u < sizeof unknown / sizeof unknown[0]; u++) {
+        /* Where enums are as small as their values (arm-none-eabi), the conversion
+           wraps: (chop_status)INT32_MIN is CHOP_OK, a real status. */
+        if ((unsigned)(chop_status)unknown[u] < (unsigned)CHOP_STATUS_COUNT) {
+            tap_skip(1, "chop_status cannot hold %d: the conversion gives the real status %u",
+                     unknown[u], (unsigned)(chop_status)unknown[u]);
+            continue;
+        }
         const char *msg = chop_strerror((chop_status)unknown[u]);
         int distinct = msg != NULL && msg[0] != '\0';
         for (int i = 0; distinct && i < CHOP_STATUS_COUNT; i++)
