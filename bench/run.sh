@@ -56,6 +56,44 @@ fi
 
 run . --variant release --outdir "$out"
 
+# --- churn in more processes ------------------------------------------------------------
+# The churn ratio moves by a few per cent from one process to the next (where the arena
+# and malloc's heap land in physical memory), more than between the turns of one run,
+# so one process's figure is a sample, not the answer.  They run right after the main
+# run, so that all of them see the machine as nearly alike as it allows.
+if [ -z "$quick" ] && [ "$churn_runs" -gt 1 ]; then
+    i=2
+    while [ "$i" -le "$churn_runs" ]; do
+        run . --variant "churn-$i" --section churn >/dev/null
+        i=$((i + 1))
+    done
+    echo
+    echo "### Churn in $churn_runs processes"
+    echo
+    echo "The churn section in fresh processes (the first is the run above): ns per step"
+    echo "and chopalloc's bitmap mode over malloc, with the median over the processes."
+    echo
+    echo "| Process | glibc malloc | bitmap mode | ratio |"
+    echo "| ---: | ---: | ---: | ---: |"
+    awk -F, '
+        $1 == "churn" && ($2 == "release" || $2 ~ /^churn-/) && $5 == "" {
+            p = ($2 == "release") ? 1 : substr($2, 7)
+            if ($3 == "malloc" && $4 == "ns_per_step") m[p] = $6
+            if ($3 == "chop-bitmap" && $4 == "ns_per_step") b[p] = $6
+            if ($3 == "chop-bitmap" && $4 == "vs_malloc") { r[p] = $6; n++ }
+        }
+        END {
+            for (p = 1; p <= n; p++) {
+                printf "| %d | %.1f | %.1f | %.2fx |\n", p, m[p], b[p], r[p]
+                s[p] = r[p]
+            }
+            for (i = 2; i <= n; i++) # insertion sort, n is small
+                for (j = i; j > 1 && s[j - 1] > s[j]; j--) { t = s[j]; s[j] = s[j - 1]; s[j - 1] = t }
+            med = (n % 2) ? s[(n + 1) / 2] : (s[n / 2] + s[n / 2 + 1]) / 2
+            printf "| median | | | %.2fx (%.2fx .. %.2fx) |\n", med, s[1], s[n]
+        }' "$csv"
+fi
+
 # --- instruction counts --------------------------------------------------------------
 # callgrind collects only inside the allocators' entry points (--toggle-collect), and
 # bench/bench dumps after every call, so each dump is one call, named in its trigger.
@@ -181,43 +219,6 @@ if [ -z "$quick" ]; then
                     churn[v[i] " chop-bitmap"], churn[v[i] " chop-freelist"],
                     lat[v[i] " allocate p50"], lat[v[i] " allocate p99.9"],
                     lat[v[i] " free p50"], lat[v[i] " free p99.9"]
-        }' "$csv"
-fi
-
-# --- churn in more processes ------------------------------------------------------------
-# The churn ratio moves by a few per cent from one process to the next (where the arena
-# and malloc's heap land in physical memory), more than between the turns of one run,
-# so one process's figure is a sample, not the answer.
-if [ -z "$quick" ] && [ "$churn_runs" -gt 1 ]; then
-    i=2
-    while [ "$i" -le "$churn_runs" ]; do
-        run . --variant "churn-$i" --section churn >/dev/null
-        i=$((i + 1))
-    done
-    echo
-    echo "### Churn in $churn_runs processes"
-    echo
-    echo "The churn section in fresh processes (the first is the run above): ns per step"
-    echo "and chopalloc's bitmap mode over malloc, with the median over the processes."
-    echo
-    echo "| Process | glibc malloc | bitmap mode | ratio |"
-    echo "| ---: | ---: | ---: | ---: |"
-    awk -F, '
-        $1 == "churn" && ($2 == "release" || $2 ~ /^churn-/) && $5 == "" {
-            p = ($2 == "release") ? 1 : substr($2, 7)
-            if ($3 == "malloc" && $4 == "ns_per_step") m[p] = $6
-            if ($3 == "chop-bitmap" && $4 == "ns_per_step") b[p] = $6
-            if ($3 == "chop-bitmap" && $4 == "vs_malloc") { r[p] = $6; n++ }
-        }
-        END {
-            for (p = 1; p <= n; p++) {
-                printf "| %d | %.1f | %.1f | %.2fx |\n", p, m[p], b[p], r[p]
-                s[p] = r[p]
-            }
-            for (i = 2; i <= n; i++) # insertion sort, n is small
-                for (j = i; j > 1 && s[j - 1] > s[j]; j--) { t = s[j]; s[j] = s[j - 1]; s[j - 1] = t }
-            med = (n % 2) ? s[(n + 1) / 2] : (s[n / 2] + s[n / 2 + 1]) / 2
-            printf "| median | | | %.2fx (%.2fx .. %.2fx) |\n", med, s[1], s[n]
         }' "$csv"
 fi
 
