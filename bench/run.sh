@@ -56,6 +56,20 @@ fi
 
 run . --variant release --outdir "$out"
 
+# churn_median: "median count lowest highest" of chopalloc's bitmap-mode churn ratio to
+# malloc over the processes that ran it (the main run and any churn-N runs).
+churn_median() {
+    awk -F, '
+        $1 == "churn" && ($2 == "release" || $2 ~ /^churn-/) && $3 == "chop-bitmap" &&
+            $4 == "vs_malloc" && $5 == "" { r[++n] = $6 }
+        END {
+            for (i = 2; i <= n; i++) # insertion sort, n is small
+                for (j = i; j > 1 && r[j - 1] > r[j]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
+            med = (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2
+            print med, n, r[1], r[n]
+        }' "$csv"
+}
+
 # --- churn in more processes ------------------------------------------------------------
 # The churn ratio moves by a few per cent from one process to the next (where the arena
 # and malloc's heap land in physical memory), more than between the turns of one run,
@@ -83,15 +97,10 @@ if [ -z "$quick" ] && [ "$churn_runs" -gt 1 ]; then
             if ($3 == "chop-bitmap" && $4 == "vs_malloc") { r[p] = $6; n++ }
         }
         END {
-            for (p = 1; p <= n; p++) {
+            for (p = 1; p <= n; p++)
                 printf "| %d | %.1f | %.1f | %.2fx |\n", p, m[p], b[p], r[p]
-                s[p] = r[p]
-            }
-            for (i = 2; i <= n; i++) # insertion sort, n is small
-                for (j = i; j > 1 && s[j - 1] > s[j]; j--) { t = s[j]; s[j] = s[j - 1]; s[j - 1] = t }
-            med = (n % 2) ? s[(n + 1) / 2] : (s[n / 2] + s[n / 2 + 1]) / 2
-            printf "| median | | | %.2fx (%.2fx .. %.2fx) |\n", med, s[1], s[n]
         }' "$csv"
+    churn_median | awk '{ printf "| median | | | %.2fx (%.2fx .. %.2fx) |\n", $1, $3, $4 }'
 fi
 
 # --- instruction counts --------------------------------------------------------------
@@ -228,9 +237,9 @@ echo "### Targets"
 echo
 echo "| Target | Measured | Met |"
 echo "| --- | --- | --- |"
-awk -F, '
-    ($2 == "release" || $2 ~ /^churn-/) && $1 == "churn" && $3 == "chop-bitmap" &&
-        $4 == "vs_malloc" { runs[++nruns] = $6 }
+# shellcheck disable=SC2046 # the four numbers are meant to be split
+set -- $(churn_median)
+awk -F, -v churn="$1" -v nruns="$2" '
     $2 == "release" && $1 == "latency" && $4 == "p99.9" && $5 == "allocate" { p999[$3] = $6 }
     $2 == "release" && $1 == "fill" && $4 == "arena_used" && $5 == "64" { fill[$3] = $6 }
     $1 == "icount" && $2 ~ /^mo/ && $3 == "chop-bitmap" && $4 == "max_instructions" {
@@ -238,10 +247,6 @@ awk -F, '
     $1 == "orders" && $3 == "chop-bitmap" && $4 == "splits" { splits[$2] = $6; mo[$2] = $5 }
     END {
         yes = "yes"; no = "**no**"
-        for (i = 2; i <= nruns; i++) # the median over the processes
-            for (j = i; j > 1 && runs[j - 1] > runs[j]; j--) {
-                t = runs[j]; runs[j] = runs[j - 1]; runs[j - 1] = t }
-        churn = (nruns % 2) ? runs[(nruns + 1) / 2] : (runs[nruns / 2] + runs[nruns / 2 + 1]) / 2
         how = (nruns == 1) ? "one process" : "median of " nruns " processes"
         printf "| churn step <= 1.0x glibc malloc (bitmap mode) | %.2fx (%s) | %s |\n",
             churn, how, (churn <= 1.0) ? yes : no
