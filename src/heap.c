@@ -369,17 +369,15 @@ static CHOPI_HOT_INLINE void release_bitmap(chop_heap *heap, uintptr_t addr, uns
     const uintptr_t span = heap->end - start;
 
     chopi_clear_bits(bitmap, (addr - start) >> CHOPI_MIN, CHOPI_ALLOC);
-    for (; order < (unsigned)CHOPI_TOP; order++) {
+    while (chopi_parent_is_node_in(start, span, addr, order)) {
         uintptr_t size = chopi_size_of(order);
         uintptr_t buddy = addr ^ size;
-        /* The parent is a node iff the buddy lies in the heap (below start wraps). */
-        if (buddy - start > span - size)
-            break;
         if (!chopi_buddy_is_free(bitmap, (buddy - start) >> CHOPI_MIN, order))
             break;
         unlink_free(heap, (chop_free_block *)buddy, order);
         chopi_clear_bits(bitmap, ((addr | size) - start) >> CHOPI_MIN, CHOPI_START);
         addr &= ~size;
+        order++;
     }
     push_free(heap, addr, order);
 }

@@ -262,13 +262,22 @@ static inline int chopi_buddy_is_free(const uint64_t *bitmap, size_t index, unsi
            !(chopi_bits(bitmap, index + ((size_t)1 << (order - CHOPI_MIN - 1u))) & CHOPI_START);
 }
 
-/* Whether the parent of the order-k node at addr is itself a node (so buddies may merge). */
+/*
+ * Whether the parent of the order-k node at addr is itself a node (so buddies may
+ * merge), in a heap of span bytes from start.  addr must be a node, so the parent is
+ * one exactly when the buddy lies in the heap too: one test, as a buddy below start
+ * wraps to a huge offset.  Taking start and span lets a loop keep them in registers.
+ */
+static inline int chopi_parent_is_node_in(uintptr_t start, uintptr_t span, uintptr_t addr,
+                                          unsigned order)
+{
+    uintptr_t size = chopi_size_of(order);
+    return order < (unsigned)CHOPI_TOP && (addr ^ size) - start <= span - size;
+}
+
 static inline int chopi_parent_is_node(const chop_heap *heap, uintptr_t addr, unsigned order)
 {
-    if (order >= (unsigned)CHOPI_TOP)
-        return 0;
-    uintptr_t parent = addr & ~(chopi_size_of(order + 1u) - 1u);
-    return parent >= heap->start && heap->end - parent >= chopi_size_of(order + 1u);
+    return chopi_parent_is_node_in(heap->start, heap->end - heap->start, addr, order);
 }
 
 /*
