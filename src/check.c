@@ -43,12 +43,21 @@ static int free_lists_are_sound(const chop_heap *heap)
     return free_bytes == heap->free_bytes;
 }
 
-/* Whether the order-k node at addr is a free block: bitmap mode, I5 assumed. */
+/*
+ * Whether the order-k node at addr is a free block: bitmap mode, I5 assumed.  A free
+ * block begins there and has exactly order k: it is not split at the node's midpoint,
+ * and the end of the heap or another block follows the node.
+ */
 static int bitmap_block_is_free(const chop_heap *heap, uintptr_t addr, unsigned order)
 {
     size_t index = chopi_index(heap, addr);
-    unsigned bits = chopi_bits(heap->bitmap, index);
-    return bits == CHOPI_START && chopi_block_has_order(heap, index, order);
+    size_t span = (size_t)1 << (order - CHOPI_MIN);
+
+    if (chopi_bits(heap->bitmap, index) != CHOPI_START)
+        return 0;
+    if (order > CHOPI_MIN && chopi_starts(heap, index + span / 2u))
+        return 0; /* split: the block at addr is smaller */
+    return index + span == chopi_blocks(heap) || chopi_starts(heap, index + span);
 }
 
 /*

@@ -319,19 +319,31 @@ static CHOPI_OUT_OF_LINE chop_status classify_inside(const chop_heap *heap, uint
 /*
  * Bitmap mode: whether the block of this order at addr may be freed.  O(1) bit tests,
  * plus O(MAX_ORDER) to tell an interior pointer from one into free memory.
+ *
+ * The block beginning at addr has exactly this order if it is not smaller (the node
+ * fits in the heap and no block begins at its midpoint) and not larger (a block
+ * begins right after it, or it ends the heap).  The end of the heap is handled
+ * without a branch: there the last test reads addr's own START bit, which is set.
  */
 static CHOPI_HOT_INLINE chop_status classify_bitmap(const chop_heap *heap, uintptr_t addr,
                                                     unsigned order)
 {
+    const uint64_t *bitmap = heap->bitmap;
+    uintptr_t size = chopi_size_of(order);
+    uintptr_t room = heap->end - addr; /* bytes from addr to the end of the heap */
     size_t index = chopi_index(heap, addr);
-    unsigned bits = chopi_bits(heap->bitmap, index);
+    size_t span = (size_t)size >> CHOPI_MIN;
+    unsigned bits = chopi_bits(bitmap, index);
 
-    if (CHOPI_UNLIKELY(!(bits & CHOPI_START)))
-        return classify_inside(heap, addr);
-    if (CHOPI_UNLIKELY(!(bits & CHOPI_ALLOC)))
-        return CHOP_ERR_DOUBLE_FREE;
-    if (CHOPI_UNLIKELY(!chopi_block_has_order(heap, index, order)))
-        return CHOP_ERR_SIZE_MISMATCH;
+    if (CHOPI_UNLIKELY(bits != (CHOPI_START | CHOPI_ALLOC)))
+        return (bits & CHOPI_START) ? CHOP_ERR_DOUBLE_FREE : classify_inside(heap, addr);
+    if (CHOPI_UNLIKELY(room < size))
+        return CHOP_ERR_SIZE_MISMATCH; /* a block that large would pass the heap's end */
+    if (CHOPI_UNLIKELY(order > CHOPI_MIN &&
+                       (chopi_bits(bitmap, index + span / 2u) & CHOPI_START)))
+        return CHOP_ERR_SIZE_MISMATCH; /* the block at addr is smaller */
+    if (CHOPI_UNLIKELY(!(chopi_bits(bitmap, room != size ? index + span : index) & CHOPI_START)))
+        return CHOP_ERR_SIZE_MISMATCH; /* the block at addr is larger */
     return CHOP_OK;
 }
 

@@ -295,22 +295,6 @@ static inline unsigned chopi_largest_node(const chop_heap *heap, uintptr_t addr)
 }
 
 /*
- * Bitmap mode: whether the block beginning at index (START set) has exactly this order.
- * Once the node is known to fit, its midpoint is inside the heap and needs no bound.
- */
-static inline int chopi_block_has_order(const chop_heap *heap, size_t index, unsigned order)
-{
-    size_t span = (size_t)1 << (order - CHOPI_MIN);
-    size_t blocks = chopi_blocks(heap);
-    if (blocks - index < span)
-        return 0;
-    if (order > CHOPI_MIN && (chopi_bits(heap->bitmap, index + span / 2u) & CHOPI_START))
-        return 0; /* split: the block at index is smaller */
-    /* else it would be larger, unless the next block or the end of the heap follows */
-    return index + span == blocks || (chopi_bits(heap->bitmap, index + span) & CHOPI_START);
-}
-
-/*
  * L1  Every public call that reads or changes a heap (all but chop_init() and
  *     chop_set_lock(), which run before it is shared) brackets its work with exactly
  *     one chopi_lock() and one chopi_unlock(), on every path, and calls no user code

@@ -174,6 +174,18 @@ static void test_lists(int mode)
     set_scene(&s, mode);
     s.heap.start += 1u;
     expect_corrupted(&s.heap, name, "the heap's start is not minimum-block aligned");
+
+    /*
+     * The order k + 2 free block, alone on its list, also heads list k in place of
+     * c's buddy: every list is well formed and every count right, but a node on list
+     * k is a larger block, and c's buddy is free without being on a list.
+     */
+    set_scene(&s, mode);
+    chop_free_block *bigger = free_head(&s.heap, k + 2u);
+    if (!bigger || chopi_next(bigger) != NULL)
+        tap_bail_out("no lone free block of order %u", k + 2u);
+    s.heap.free_list[k] = bigger;
+    expect_corrupted(&s.heap, name, "a list holds a free block of a larger order");
 }
 
 /*
