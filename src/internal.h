@@ -82,24 +82,19 @@ static inline unsigned chopi_floor_log2(uintptr_t x)
 }
 
 /*
- * 64-bit masks (the bitmap words, the nonempty set of orders) on 32-bit and smaller
- * targets.  A shift of a uint64_t by a variable amount is a call into libgcc there
- * (__aeabi_llsl, __lshrdi3 ...), which a bare-metal link may not have and which costs
- * ROM.  So, unless registers are 64 bits wide, every such shift is done on the 32-bit
- * half that holds the bits: "n & 32" picks the half, "n & 31" is the shift within it.
- * Shifting by the constant 32 only moves a register, so it needs no helper.
+ * The 64-bit mask of non-empty orders on 32-bit and smaller targets (the bitmap is
+ * read there by byte, see below).  A shift of a uint64_t by a variable amount is a
+ * call into libgcc there (__aeabi_llsl, __lshrdi3 ...), which a bare-metal link may
+ * not have and which costs ROM.  So, unless registers are 64 bits wide, every such
+ * shift is done on the 32-bit half that holds the bits: "n & 32" picks the half,
+ * "n & 31" is the shift within it.  Shifting by the constant 32 only moves a
+ * register, so it needs no helper.
  */
 #if UINTPTR_MAX > 0xFFFFFFFFu
 #define CHOPI_SPLIT_64 0
 #else
 #define CHOPI_SPLIT_64 1
 #endif
-
-/* x with its half that holds bit n (n < 64) moved to the low 32 bits. */
-static inline uint32_t chopi_half(uint64_t x, unsigned n)
-{
-    return (n & 32u) ? (uint32_t)(x >> 32) : (uint32_t)x;
-}
 
 /* A 32-bit value placed in the half of a 64-bit word that holds bit n. */
 static inline uint64_t chopi_widen(uint32_t x, unsigned n)
