@@ -74,8 +74,10 @@ static int bitmap_is_sound(const chop_heap *heap)
     size_t index = 0;
 
     /* A loop, not "= {0}": compilers lower a zero initialiser to memset. */
-    for (unsigned k = 0; k < CHOPALLOC_MAX_ORDER; k++)
+    for (unsigned k = 0; k < CHOPALLOC_MAX_ORDER; k++) {
         free_blocks[k] = 0;
+        CHOPI_NOT_A_LIBCALL(k);
+    }
 
     while (index < blocks) {
         uintptr_t addr = chopi_address(heap, index);
@@ -165,6 +167,7 @@ chop_status chop_check(const chop_heap *heap)
     return sound ? CHOP_OK : CHOP_ERR_CORRUPTED;
 }
 
+CHOPI_NO_LIBCALLS
 void chop_get_stats(const chop_heap *heap, chop_stats *out)
 {
     if (!out)
@@ -173,8 +176,10 @@ void chop_get_stats(const chop_heap *heap, chop_stats *out)
         out->managed_bytes = out->unusable_bytes = out->free_bytes = 0;
         out->allocated_bytes = out->largest_free_block = out->live_allocations = 0;
         out->peak_allocated_bytes = out->failed_requests = 0;
-        for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++)
+        for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++) {
             out->free_blocks[k] = 0;
+            CHOPI_NOT_A_LIBCALL(k);
+        }
         return;
     }
     chopi_lock(heap);
@@ -187,7 +192,9 @@ void chop_get_stats(const chop_heap *heap, chop_stats *out)
     out->live_allocations = heap->live_allocations;
     out->peak_allocated_bytes = heap->peak_allocated_bytes;
     out->failed_requests = heap->failed_requests;
-    for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++)
+    for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++) {
         out->free_blocks[k] = heap->free_count[k];
+        CHOPI_NOT_A_LIBCALL(k);
+    }
     chopi_unlock(heap);
 }

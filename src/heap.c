@@ -105,6 +105,7 @@ static int overlaps(uintptr_t a, size_t alen, uintptr_t b, size_t blen)
     return a < b ? b - a < alen : a - b < blen;
 }
 
+CHOPI_NO_LIBCALLS
 chop_status chop_init(chop_heap *heap, void *memory, size_t size,
                       uint64_t *bitmap, size_t bitmap_words)
 {
@@ -154,6 +155,7 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
     for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++) {
         heap->free_list[k] = NULL;
         heap->free_count[k] = 0;
+        CHOPI_NOT_A_LIBCALL(k);
     }
     heap->nonempty = 0;
     heap->unusable_bytes = size - (size_t)(end - start);
@@ -165,8 +167,10 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
     heap->unlock = NULL;
     heap->lock_ctx = NULL;
     if (bitmap)
-        for (size_t w = 0; w < words; w++)
+        for (size_t w = 0; w < words; w++) {
             bitmap[w] = 0;
+            CHOPI_NOT_A_LIBCALL(w);
+        }
     chopi_region_fresh(heap);
 
     /*

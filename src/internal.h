@@ -331,6 +331,36 @@ static inline void chopi_unlock(const chop_heap *heap)
 #endif
 
 /*
+ * The library calls no C library function, whatever flags it is compiled with.  Yet
+ * optimisers turn a loop that zeroes or copies memory into a call to memset or memcpy
+ * (GCC's loop distribution, which -ffreestanding and -fno-builtin leave on, and
+ * clang's loop idioms), which a bare-metal link may not have.  So every such loop
+ * passes its index through an empty asm statement that claims to change it: the loop
+ * then no longer has the shape of a memset, on any flags.  Other compilers get
+ * nothing here; build with their equivalent of -fno-builtin.  Static analysers see
+ * the plain loop, whose index they can follow.
+ */
+#if defined(__GNUC__) && !defined(__clang_analyzer__)
+#define CHOPI_NOT_A_LIBCALL(index) __asm__("" : "+r"(index))
+#else
+#define CHOPI_NOT_A_LIBCALL(index) ((void)0)
+#endif
+
+/*
+ * Clang also merges a run of stores of zero to adjacent fields into one memset call.
+ * Functions that clear a structure field by field carry this attribute, which is
+ * -fno-builtin for one function.
+ */
+#if defined(__clang__) && defined(__has_attribute)
+#if __has_attribute(no_builtin)
+#define CHOPI_NO_LIBCALLS __attribute__((no_builtin))
+#endif
+#endif
+#ifndef CHOPI_NO_LIBCALLS
+#define CHOPI_NO_LIBCALLS
+#endif
+
+/*
  * Whether the hot calls keep a second copy of their work for heaps without a lock
  * (heap.c, allocate_locked()).  Builds for size keep only the locked path, which skips
  * hooks that are not set: one copy of allocate and free in ROM.

@@ -16,14 +16,39 @@ void *chop_malloc(chop_heap *heap, size_t size)
     return block;
 }
 
+/*
+ * Whether n * size fits in a size_t, and the product.  By halves, each product of two
+ * half-width numbers: the usual "n > SIZE_MAX / size" is a division, and clang makes
+ * it a double-width multiply; on cores without either instruction (Cortex-M0, RV32I)
+ * both are calls into the compiler's runtime library.
+ */
+static int product_fits(size_t n, size_t size, size_t *product)
+{
+    const unsigned half = (unsigned)(sizeof(size_t) * CHAR_BIT / 2u);
+    const size_t low_mask = ((size_t)1 << half) - 1u;
+    size_t n_high = n >> half, size_high = size >> half;
+
+    if (n_high != 0 && size_high != 0)
+        return 0; /* at least 2^half * 2^half */
+    size_t cross = n_high * (size & low_mask) + size_high * (n & low_mask); /* one term */
+    if (cross >> half != 0)
+        return 0;
+    size_t low = (n & low_mask) * (size & low_mask);
+    *product = (cross << half) + low;
+    return *product >= low; /* the sum did not wrap */
+}
+
 void *chop_calloc(chop_heap *heap, size_t n, size_t size)
 {
-    if (n == 0 || size == 0 || n > SIZE_MAX / size)
+    size_t bytes;
+    if (n == 0 || size == 0 || !product_fits(n, size, &bytes))
         return NULL;
-    unsigned char *block = chop_malloc(heap, n * size);
+    unsigned char *block = chop_malloc(heap, bytes);
     if (block) /* the block is the caller's now: zeroed outside the lock */
-        for (size_t i = 0; i < n * size; i++)
+        for (size_t i = 0; i < bytes; i++) {
             block[i] = 0;
+            CHOPI_NOT_A_LIBCALL(i);
+        }
     return block;
 }
 

@@ -96,8 +96,10 @@ static void shrink(chop_heap *heap, uintptr_t addr, unsigned from, unsigned to)
 /* Byte by byte: the library calls no memcpy, and the bytes may hold any type. */
 static void copy_bytes(unsigned char *to, const unsigned char *from, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         to[i] = from[i];
+        CHOPI_NOT_A_LIBCALL(i);
+    }
 }
 
 chop_status chopi_reallocate(chop_heap *heap, void **ptr, unsigned old_order, size_t new_size,

@@ -6,6 +6,7 @@
  * Every refusal is checked to leave the heap byte for byte as it was: the chop_heap,
  * the bitmap and the whole arena, live blocks included.
  */
+#include <limits.h>
 #include <stdalign.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -374,12 +375,28 @@ static void test_malloc_family(int mode)
     size_t failed = stats_of(&heap).failed_requests;
     tap_ok(chop_calloc(&heap, SIZE_MAX / 2u + 1u, 2) == NULL,
            "%s: chop_calloc whose product overflows is NULL", m);
+    /* The overflow test works on half-width parts: each way a product can overflow. */
+    const unsigned half = (unsigned)(sizeof(size_t) * CHAR_BIT / 2u);
+    const size_t half_mask = ((size_t)1 << half) - 1u;
+    tap_ok(chop_calloc(&heap, (size_t)1 << half, (size_t)1 << half) == NULL &&
+           chop_calloc(&heap, SIZE_MAX, SIZE_MAX) == NULL,
+           "%s: chop_calloc with both factors of 2^%u or more is NULL", m, half);
+    tap_ok(chop_calloc(&heap, 2, SIZE_MAX / 2u + 1u) == NULL,
+           "%s: chop_calloc(2, SIZE_MAX / 2 + 1) is NULL", m);
+    tap_ok(chop_calloc(&heap, ((size_t)1 << half) | half_mask, half_mask) == NULL &&
+           chop_calloc(&heap, half_mask, ((size_t)1 << half) | half_mask) == NULL,
+           "%s: chop_calloc(2^%u + 2^%u - 1, 2^%u - 1), which overflows in the last sum, is NULL",
+           m, half, half, half);
     tap_ok(chop_calloc(&heap, 0, 8) == NULL && chop_calloc(&heap, 8, 0) == NULL,
            "%s: chop_calloc of 0 bytes is NULL", m);
     tap_is_size(stats_of(&heap).failed_requests, failed,
                 "%s: ... none of them reached the heap", m);
     tap_ok(chop_calloc(&heap, 2, ARENA) == NULL && stats_of(&heap).failed_requests == failed + 1u,
            "%s: chop_calloc larger than the heap is NULL, a failed request", m);
+    tap_ok(chop_calloc(&heap, ((size_t)1 << half) - 1u, ((size_t)1 << half) + 1u) == NULL &&
+           stats_of(&heap).failed_requests == failed + 2u,
+           "%s: chop_calloc(2^%u - 1, 2^%u + 1), SIZE_MAX bytes, fits: a failed request", m,
+           half, half);
 
     /* realloc: NULL allocates, 0 frees. */
     unsigned char *r = chop_realloc(&heap, NULL, 40);
