@@ -18,14 +18,53 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The build options.  configure and CMake record them in a generated
+ * chopalloc_config.h, installed beside this header.  Sources compiled without one
+ * (dropped into another project's build) get the defaults below, each of which can
+ * be set with -D; pass the same to every file that includes this header.
+ * -DCHOPALLOC_NO_CONFIG_H ignores any chopalloc_config.h; compilers without
+ * __has_include need either it or the generated header.
+ */
+#if defined(CHOPALLOC_NO_CONFIG_H)
+/* the defaults below, or -D */
+#elif defined(__has_include)
+#if __has_include("chopalloc_config.h")
 #include "chopalloc_config.h"
+#endif
+#else
+#include "chopalloc_config.h"
+#endif
+
+/** @brief The version of chopalloc, "MAJOR.MINOR.PATCH". */
+#define CHOPALLOC_VERSION "0.1.0"
+
+#ifndef CHOPALLOC_HAVE_BITMAP
+/**
+ * @brief 1 when the bitmap algorithm is built in (the default); 0 for free-list mode
+ * only (`./configure --disable-bitmap`, or `-DCHOPALLOC_HAVE_BITMAP=0`).
+ */
+#define CHOPALLOC_HAVE_BITMAP 1
+#endif
+
+#ifndef CHOPALLOC_CONFIGURED_MAX_ORDER
+/**
+ * @brief The `--with-max-order=N` choice, or 0 for the default of #CHOPALLOC_MAX_ORDER.
+ *
+ * Sources built without configure may set #CHOPALLOC_MAX_ORDER itself instead.
+ */
+#define CHOPALLOC_CONFIGURED_MAX_ORDER 0
+#endif
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** @cond CHOP_PRIVATE */
-/* Widths the preprocessor can see: used to pick defaults and reject bad builds. */
+/*
+ * Widths the preprocessor can see: used to pick defaults and reject bad builds.
+ * (Names ending in _ are private; the manual leaves them out, but Doxygen must read
+ * them to show the values that depend on them.)
+ */
 #if UINTPTR_MAX > 0xFFFFFFFFu
 #define CHOP_PTR_BITS_ 64
 #elif UINTPTR_MAX > 0xFFFFu
@@ -41,7 +80,6 @@ extern "C" {
 #else
 #define CHOP_SIZE_BITS_ 16
 #endif
-/** @endcond */
 
 /**
  * @brief Order of the smallest block: log2(#CHOP_MIN_BLOCK_SIZE).
@@ -60,11 +98,18 @@ extern "C" {
 /** @brief Size in bytes of the smallest block: room for two free-list links. */
 #define CHOP_MIN_BLOCK_SIZE ((size_t)1 << CHOP_MIN_ORDER)
 
+#if defined(CHOPALLOC_MAX_ORDER) && CHOPALLOC_CONFIGURED_MAX_ORDER && \
+    CHOPALLOC_MAX_ORDER != CHOPALLOC_CONFIGURED_MAX_ORDER
+#error "CHOPALLOC_MAX_ORDER differs from the order chopalloc was configured with"
+#endif
+
+#ifndef CHOPALLOC_MAX_ORDER
 /**
  * @brief Number of block orders the allocator manages.
  *
  * Blocks range from #CHOP_MIN_BLOCK_SIZE up to `2^(CHOPALLOC_MAX_ORDER-1)` bytes.
- * Set it with `./configure --with-max-order=N`; the default is 32 (largest block
+ * Set it with `./configure --with-max-order=N` (or `-DCHOPALLOC_MAX_ORDER=N` when
+ * compiling the sources without configure); the default is 32 (largest block
  * 2 GiB), or 16 where `size_t` has 16 bits.  It is computed here rather than in
  * configure so that the installed header is the same on every architecture.
  */
@@ -74,6 +119,7 @@ extern "C" {
 #define CHOPALLOC_MAX_ORDER 32
 #else
 #define CHOPALLOC_MAX_ORDER 16
+#endif
 #endif
 
 #if CHOPALLOC_MAX_ORDER <= CHOP_MIN_ORDER

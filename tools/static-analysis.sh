@@ -3,22 +3,17 @@
 # -fanalyzer, and a check that no function in src/ recurses.
 # SPDX-License-Identifier: MIT
 #
-# Run from anywhere after `./autogen.sh && ./configure` (the sources include the
-# generated include/chopalloc_config.h, so what is analysed is the configured mode;
-# run it once per mode, e.g. again after `./configure --disable-bitmap`).
+# Run from anywhere; no configured build is needed.  The sources are analysed in
+# both builds, bitmap and --disable-bitmap, chosen with -D as a build without
+# configure does (CHOPALLOC_NO_CONFIG_H: a generated chopalloc_config.h, of an
+# in-tree build say, is never read).
 #
-# Prints one result line per tool, with a failing tool's findings before it.
-# Exit status: 0 if every tool passes, 1 if any fails (or is missing),
-# 2 if the tree is not configured.
+# Prints one result line per tool and build, with a failing tool's findings before
+# it.  Exit status: 0 if every tool passes, 1 if any fails (or is missing), 2 if
+# there are no sources.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-
-if [ ! -f include/chopalloc_config.h ]; then
-    echo "static-analysis: include/chopalloc_config.h is missing;" \
-         "run ./autogen.sh && ./configure first" >&2
-    exit 2
-fi
 
 shopt -s nullglob
 sources=(src/*.c)
@@ -53,114 +48,118 @@ have() {
     return 1
 }
 
-# --- 1. cppcheck --------------------------------------------------------------------
-if have cppcheck cppcheck; then
-    log=$tmp/cppcheck.log
-    if cppcheck -q --std=c11 -I include -I src \
-        --enable=warning,style,performance,portability \
-        --error-exitcode=1 --inline-suppr --suppress=missingIncludeSystem \
-        src/ >"$log" 2>&1; then
-        report cppcheck PASS "no findings in src/" "$log"
-    else
-        report cppcheck FAIL "findings in src/ (see above)" "$log"
-    fi
-fi
-
-# --- 2. clang-tidy ------------------------------------------------------------------
-# Disabled checks, each with the reason:
-#   bugprone-easily-swappable-parameters: flags every (addr, order) pair of uintptr_t
-#     and unsigned, the allocator's basic signature; the types cannot be made distinct.
-tidy_checks='-*,bugprone-*,cert-*,clang-analyzer-*'
-tidy_checks+=',-bugprone-easily-swappable-parameters'
-if have clang-tidy clang-tidy; then
-    log=$tmp/clang-tidy.log
-    bad=()
-    for f in "${sources[@]}"; do
-        # -header-filter: also report findings in src/internal.h and include/
-        # (system headers stay excluded).
-        if ! clang-tidy --quiet --checks="$tidy_checks" --warnings-as-errors='*' \
-            --header-filter='.*' "$f" -- -std=c11 -Iinclude -Isrc >>"$log" 2>&1; then
-            bad+=("$f")
+for bitmap in 1 0; do
+    defs=(-DCHOPALLOC_NO_CONFIG_H "-DCHOPALLOC_HAVE_BITMAP=$bitmap")
+    if [ "$bitmap" = 1 ]; then tag=" (bitmap)"; else tag=" (--disable-bitmap)"; fi
+    # --- 1. cppcheck --------------------------------------------------------------------
+    if have cppcheck cppcheck; then
+        log=$tmp/cppcheck$bitmap.log
+        if cppcheck -q --std=c11 "${defs[@]}" -I include -I src \
+            --enable=warning,style,performance,portability \
+            --error-exitcode=1 --inline-suppr --suppress=missingIncludeSystem \
+            src/ >"$log" 2>&1; then
+            report "cppcheck$tag" PASS "no findings in src/" "$log"
+        else
+            report "cppcheck$tag" FAIL "findings in src/ (see above)" "$log"
         fi
-    done
-    # Drop clang-tidy's "N warnings generated." chatter from the log.
-    sed -i '/^[0-9]* warnings\{0,1\} \(and [0-9]* errors\{0,1\} \)\{0,1\}generated\.$/d' "$log"
-    if [ "${#bad[@]}" -eq 0 ]; then
-        report clang-tidy PASS "no findings in ${#sources[@]} files" "$log"
-    else
-        report clang-tidy FAIL "findings in ${bad[*]}" "$log"
     fi
-fi
 
-# --- 3. gcc -fanalyzer --------------------------------------------------------------
-if have gcc 'gcc -fanalyzer'; then
-    log=$tmp/analyzer.log
-    bad=()
-    for f in "${sources[@]}"; do
-        if ! gcc -std=c11 -fanalyzer -Werror -Iinclude -Isrc -c -o /dev/null "$f" >>"$log" 2>&1; then
-            bad+=("$f")
+    # --- 2. clang-tidy ------------------------------------------------------------------
+    # Disabled checks, each with the reason:
+    #   bugprone-easily-swappable-parameters: flags every (addr, order) pair of uintptr_t
+    #     and unsigned, the allocator's basic signature; the types cannot be made distinct.
+    tidy_checks='-*,bugprone-*,cert-*,clang-analyzer-*'
+    tidy_checks+=',-bugprone-easily-swappable-parameters'
+    if have clang-tidy clang-tidy; then
+        log=$tmp/clang-tidy$bitmap.log
+        bad=()
+        for f in "${sources[@]}"; do
+            # -header-filter: also report findings in src/internal.h and include/
+            # (system headers stay excluded).
+            if ! clang-tidy --quiet --checks="$tidy_checks" --warnings-as-errors='*' \
+                --header-filter='.*' "$f" -- -std=c11 "${defs[@]}" -Iinclude -Isrc >>"$log" 2>&1; then
+                bad+=("$f")
+            fi
+        done
+        # Drop clang-tidy's "N warnings generated." chatter from the log.
+        sed -i '/^[0-9]* warnings\{0,1\} \(and [0-9]* errors\{0,1\} \)\{0,1\}generated\.$/d' "$log"
+        if [ "${#bad[@]}" -eq 0 ]; then
+            report "clang-tidy$tag" PASS "no findings in ${#sources[@]} files" "$log"
+        else
+            report "clang-tidy$tag" FAIL "findings in ${bad[*]}" "$log"
         fi
-    done
-    if [ "${#bad[@]}" -eq 0 ]; then
-        report 'gcc -fanalyzer' PASS "no findings in ${#sources[@]} files" "$log"
-    else
-        report 'gcc -fanalyzer' FAIL "findings in ${bad[*]}" "$log"
     fi
-fi
 
-# --- 4. no recursion ----------------------------------------------------------------
-# GCC writes each translation unit's call graph with -fcallgraph-info (one .ci file,
-# VCG format, per object).  At -O0 nothing is inlined, so every call in the source is
-# an edge.  A function is titled "file.c:name" if static, else "name", so calls across
-# files join up.  Self-calls are found directly (tsort ignores "a a" pairs), longer
-# cycles by tsort, and a call through a pointer fails the check (it cannot be followed)
-# unless it is a call to one of the user's hooks.
-if have gcc recursion; then
-    log=$tmp/recursion.log
-    cgdir=$tmp/cg
-    mkdir "$cgdir"
-    ok=1
-    for f in "${sources[@]}"; do
-        base=$(basename "$f" .c)
-        if ! gcc -std=c11 -O0 -Iinclude -Isrc -fcallgraph-info=su -c \
-            -o "$cgdir/$base.o" "$f" >>"$log" 2>&1; then
+    # --- 3. gcc -fanalyzer --------------------------------------------------------------
+    if have gcc 'gcc -fanalyzer'; then
+        log=$tmp/analyzer$bitmap.log
+        bad=()
+        for f in "${sources[@]}"; do
+            if ! gcc -std=c11 -fanalyzer -Werror "${defs[@]}" -Iinclude -Isrc -c -o /dev/null "$f" >>"$log" 2>&1; then
+                bad+=("$f")
+            fi
+        done
+        if [ "${#bad[@]}" -eq 0 ]; then
+            report "gcc -fanalyzer$tag" PASS "no findings in ${#sources[@]} files" "$log"
+        else
+            report "gcc -fanalyzer$tag" FAIL "findings in ${bad[*]}" "$log"
+        fi
+    fi
+
+    # --- 4. no recursion ----------------------------------------------------------------
+    # GCC writes each translation unit's call graph with -fcallgraph-info (one .ci file,
+    # VCG format, per object).  At -O0 nothing is inlined, so every call in the source is
+    # an edge.  A function is titled "file.c:name" if static, else "name", so calls across
+    # files join up.  Self-calls are found directly (tsort ignores "a a" pairs), longer
+    # cycles by tsort, and a call through a pointer fails the check (it cannot be followed)
+    # unless it is a call to one of the user's hooks.
+    if have gcc recursion; then
+        log=$tmp/recursion$bitmap.log
+        cgdir=$tmp/cg$bitmap
+        mkdir "$cgdir"
+        ok=1
+        for f in "${sources[@]}"; do
+            base=$(basename "$f" .c)
+            if ! gcc -std=c11 -O0 "${defs[@]}" -Iinclude -Isrc -fcallgraph-info=su -c \
+                -o "$cgdir/$base.o" "$f" >>"$log" 2>&1; then
+                ok=0
+            fi
+        done
+        cis=("$cgdir"/*.ci)
+        if [ "$ok" -eq 1 ] && [ "${#cis[@]}" -ne "${#sources[@]}" ]; then
+            echo "gcc wrote ${#cis[@]} call graphs for ${#sources[@]} sources" >>"$log"
             ok=0
         fi
-    done
-    cis=("$cgdir"/*.ci)
-    if [ "$ok" -eq 1 ] && [ "${#cis[@]}" -ne "${#sources[@]}" ]; then
-        echo "gcc wrote ${#cis[@]} call graphs for ${#sources[@]} sources" >>"$log"
-        ok=0
-    fi
-    if [ "$ok" -eq 1 ]; then
-        # Edges "caller callee"; functions defined in src/ are the nodes without
-        # "shape" (external and built-in callees are ellipses), counted once each by
-        # where they are defined (a static inline in a header is compiled in every file).
-        sed -n 's/^edge: { sourcename: "\([^"]*\)" targetname: "\([^"]*\)".*/\1 \2/p' \
-            "${cis[@]}" | sort -u >"$tmp/edges"
-        nfuncs=$(grep '^node: ' "${cis[@]}" | grep -v 'shape' |
-            sed -n 's/.*label: "[^"\\]*\\n\([^"\\]*\)\\n.*/\1/p' | sort -u | wc -l)
-        nfuncs=${nfuncs// /}
-        # The only calls through a pointer allowed are those to the user's hooks, where
-        # they are made: the lock hooks (chopi_lock, chopi_unlock, a static inline in
-        # every file) and chop_walk()'s visitor.  Neither runs library code for it.
-        hooks='^(([a-z_/]+[.]c:)?chopi_(un)?lock|chop_walk)$'
-        awk -v hooks="$hooks" '$2 == "__indirect_call" && $1 !~ hooks {
-            print "indirect call (through a pointer) in " $1 }' "$tmp/edges" >>"$log"
-        awk '$1 == $2 { print "direct recursion: " $1 " calls itself" }' "$tmp/edges" >>"$log"
-        if ! tsort "$tmp/edges" >/dev/null 2>>"$log"; then
-            echo "mutual recursion: the functions tsort lists above form a cycle" >>"$log"
+        if [ "$ok" -eq 1 ]; then
+            # Edges "caller callee"; functions defined in src/ are the nodes without
+            # "shape" (external and built-in callees are ellipses), counted once each by
+            # where they are defined (a static inline in a header is compiled in every file).
+            sed -n 's/^edge: { sourcename: "\([^"]*\)" targetname: "\([^"]*\)".*/\1 \2/p' \
+                "${cis[@]}" | sort -u >"$tmp/edges$bitmap"
+            nfuncs=$(grep '^node: ' "${cis[@]}" | grep -v 'shape' |
+                sed -n 's/.*label: "[^"\\]*\\n\([^"\\]*\)\\n.*/\1/p' | sort -u | wc -l)
+            nfuncs=${nfuncs// /}
+            # The only calls through a pointer allowed are those to the user's hooks, where
+            # they are made: the lock hooks (chopi_lock, chopi_unlock, a static inline in
+            # every file) and chop_walk()'s visitor.  Neither runs library code for it.
+            hooks='^(([a-z_/]+[.]c:)?chopi_(un)?lock|chop_walk)$'
+            awk -v hooks="$hooks" '$2 == "__indirect_call" && $1 !~ hooks {
+                print "indirect call (through a pointer) in " $1 }' "$tmp/edges$bitmap" >>"$log"
+            awk '$1 == $2 { print "direct recursion: " $1 " calls itself" }' "$tmp/edges$bitmap" >>"$log"
+            if ! tsort "$tmp/edges$bitmap" >/dev/null 2>>"$log"; then
+                echo "mutual recursion: the functions tsort lists above form a cycle" >>"$log"
+            fi
+            if [ -s "$log" ]; then
+                ok=0
+            fi
         fi
-        if [ -s "$log" ]; then
-            ok=0
+        if [ "$ok" -eq 1 ]; then
+            report "recursion$tag" PASS "no recursion in src/ ($nfuncs functions)" "$log"
+        else
+            report "recursion$tag" FAIL "recursion or an unfollowable call in src/ (see above)" "$log"
         fi
     fi
-    if [ "$ok" -eq 1 ]; then
-        report recursion PASS "no recursion in src/ ($nfuncs functions)" "$log"
-    else
-        report recursion FAIL "recursion or an unfollowable call in src/ (see above)" "$log"
-    fi
-fi
+done
 
 if [ "$failed" -ne 0 ]; then
     echo "static-analysis: FAILED" >&2
