@@ -49,7 +49,7 @@ echo "Library: this build's src/libchopalloc (shared), CHOPALLOC_MAX_ORDER defau
      "memcheck hooks: ${hooks:-off}."
 if [ -n "$hooks" ]; then
     echo
-    echo "**Note:** this build has the memcheck hooks; configure with --enable-valgrind=no" \
+    echo "**Note:** this build has the memcheck hooks; configure without --enable-valgrind" \
          "for release figures."
 fi
 [ -n "$quick" ] && { echo; echo "BENCH_QUICK: small counts, a smoke run; the figures are rough."; }
