@@ -1,0 +1,64 @@
+/*
+ * A firmware built from chopalloc's sources alone, as a project that drops them into
+ * its own build does: tools/dropin-check.sh links it with no C library, no start-up
+ * code and no libgcc, so the link fails on any call the sources make outside
+ * themselves.  Every public function is called, so every source file is linked in.
+ * SPDX-License-Identifier: MIT
+ */
+#include "chopalloc.h"
+
+static chop_heap heap;
+static uint64_t region[128]; /* 1 KiB */
+#if CHOPALLOC_HAVE_BITMAP
+static uint64_t bitmap[CHOP_BITMAP_WORDS(sizeof region)];
+#define BITMAP bitmap, sizeof bitmap / sizeof bitmap[0]
+#else
+#define BITMAP NULL, 0
+#endif
+
+/* Volatile, so that no call is evaluated at build time. */
+volatile size_t dropin_size = 24;
+volatile size_t dropin_count = 3;
+volatile uintptr_t dropin_result;
+
+static int count_blocks(void *ctx, void *block, size_t size, int allocated)
+{
+    (void)block, (void)size, (void)allocated;
+    ++*(size_t *)ctx;
+    return 0;
+}
+
+static void no_lock(void *ctx)
+{
+    (void)ctx;
+}
+
+void _start(void);
+
+void _start(void)
+{
+    chop_stats stats;
+    size_t blocks = 0;
+    void *block = NULL;
+    size_t size = dropin_size;
+
+    dropin_result = chop_init(&heap, region, sizeof region, BITMAP);
+    chop_set_lock(&heap, no_lock, no_lock, NULL);
+    dropin_result = chop_try_allocate(&heap, size, 8, &block);
+    dropin_result = chop_try_reallocate(&heap, &block, size, 2 * size, 8);
+    dropin_result = chop_try_deallocate(&heap, block, 2 * size, 8);
+    block = chop_calloc(&heap, dropin_count, size);
+    dropin_result = chop_usable_size(&heap, block);
+    block = chop_realloc(&heap, block, 3 * size);
+    dropin_result = chop_try_free(&heap, block);
+    chop_free(&heap, chop_malloc(&heap, size));
+    dropin_result = chop_walk(&heap, count_blocks, &blocks);
+    dropin_result = chop_check(&heap);
+    chop_get_stats(&heap, &stats);
+    dropin_result = stats.free_bytes + blocks + chop_bitmap_words_needed(size) +
+                    chop_largest_block_size() + chop_min_block_size() +
+                    chop_required_arena(size, size) +
+                    (uintptr_t)chop_strerror((chop_status)dropin_result);
+    for (;;) {
+    }
+}
