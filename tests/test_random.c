@@ -662,6 +662,9 @@ int main(void)
     for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
         if (!mode_runs(mode))
             continue;
+        /* Its parameters (request sizes, the coverage it demands) need 2 KiB blocks. */
+        if (!block_exists(2048u, SEEDS * 9u + 1u, "the random run's workload"))
+            continue;
         unsigned long total = 0;
         for (unsigned i = 0; i < SEEDS; i++)
             total += run_seed(mode, seeds[i]);

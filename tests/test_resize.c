@@ -434,10 +434,17 @@ int main(void)
     for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
         if (!mode_runs(mode))
             continue;
-        test_try_free(mode);
-        test_reallocate(mode);
-        test_random_reallocations(mode);
-        test_malloc_family(mode);
+        int bm = mode == MODE_BITMAP;
+        /* The fixtures place blocks in the arena as one block; the random run and the
+         * malloc family grow blocks to 512 bytes. */
+        if (block_exists(ARENA, bm ? 52u : 4u, "chop_try_free's scene: the arena as one block"))
+            test_try_free(mode);
+        if (block_exists(ARENA, bm ? 53u : 51u, "reallocation in place: the arena as one block"))
+            test_reallocate(mode);
+        if (block_exists(512u, 3u, "the random reallocations up to 400 bytes"))
+            test_random_reallocations(mode);
+        if (block_exists(512u, bm ? 19u : 14u, "chop_realloc(p, 400)"))
+            test_malloc_family(mode);
     }
     return tap_done();
 }

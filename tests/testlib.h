@@ -35,6 +35,19 @@ static inline int mode_runs(int mode)
     return 1;
 }
 
+/** Whether this build has blocks of @p bytes; when it has not (a small
+ *  --with-max-order), reports @p points skipped test points, saying that @p what needs
+ *  such a block and how large the largest is. */
+static inline int block_exists(size_t bytes, unsigned points, const char *what)
+{
+    if (bytes > CHOP_LARGEST_BLOCK_SIZE) {
+        tap_skip(points, "%s needs a %zu-byte block, but the largest block is %zu bytes", what,
+                 bytes, (size_t)CHOP_LARGEST_BLOCK_SIZE);
+        return 0;
+    }
+    return 1;
+}
+
 /** 2^k as a size_t. */
 size_t pow2(unsigned k);
 
