@@ -17,12 +17,22 @@
 
 #define HEAP_ORDER 12 /* HEAP_BYTES = 2^HEAP_ORDER */
 
-#if !CHOPALLOC_HAVE_BITMAP || CHOPALLOC_MAX_ORDER - 1 < HEAP_ORDER
+#if !CHOPALLOC_HAVE_BITMAP
 
 int main(void)
 {
-    printf("malloc_style: skipped: chop_free and chop_realloc need the bitmap and a "
-           "%u-byte block (configure without --disable-bitmap)\n", HEAP_BYTES);
+    printf("malloc_style: skipped: chop_free and chop_realloc need the bitmap "
+           "(configure without --disable-bitmap)\n");
+    return 0;
+}
+
+#elif CHOPALLOC_MAX_ORDER - 1 < HEAP_ORDER
+
+int main(void)
+{
+    printf("malloc_style: skipped: the example needs %u-byte blocks, but this build's "
+           "largest block is %zu bytes (configure --with-max-order=%d or more)\n", HEAP_BYTES,
+           chop_largest_block_size(), HEAP_ORDER + 1);
     return 0;
 }
 
