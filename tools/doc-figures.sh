@@ -13,8 +13,9 @@
 # compile them: -DCHOPALLOC_NO_CONFIG_H -Iinclude, -DCHOPALLOC_MAX_ORDER=N or none.
 #
 # It prints the figures as the Markdown table rows the documentation carries.  With
-# --check, every row must appear, as a whole line, in one of the FILEs; a line there
-# that starts like a row (same first cell) but differs is reported as a mismatch.
+# --check, every row must appear in at least one of the FILEs, and every table row
+# there with the same first cell (indented or not) must be exactly that row; any other
+# is reported as a mismatch, with its file and line.
 # Exit status: 0 when all rows are found, 1 on a mismatch or a missing row, 2 when a
 # compiler is missing or a probe does not compile.
 set -eu
@@ -128,21 +129,26 @@ fi
 
 status=0
 while IFS= read -r row; do
-    if cat "$@" | grep -Fqx -- "$row"; then
-        echo "ok: $row"
+    key=$(printf '%s\n' "$row" | cut -d '|' -f 2)
+    # Every line of the FILEs that starts a row with this first cell (indented or
+    # not, as in a list) must be this row; at least one must exist.
+    lines=$(grep -Fn -- "|$key|" "$@" | grep -E '^[^:]*:[0-9]+:[[:space:]]*\|' || true)
+    if [ -z "$lines" ]; then
+        status=1
+        echo "MISSING: no file of $* has the row"
+        echo "    $row"
         continue
     fi
-    status=1
-    key=$(printf '%s\n' "$row" | cut -d '|' -f 2)
-    stale=$(grep -Fn -- "|$key|" "$@" || true)
-    if [ -n "$stale" ]; then
+    bad=$(printf '%s\n' "$lines" |
+        awk -v row="$row" '{ l = $0; sub(/^[^:]*:[0-9]+:[[:space:]]*/, "", l); if (l != row) print }')
+    if [ -n "$bad" ]; then
+        status=1
         echo "MISMATCH: the code gives"
         echo "    $row"
         echo "  but the docs say"
-        printf '%s\n' "$stale" | sed 's/^/    /'
+        printf '%s\n' "$bad" | sed 's/^/    /'
     else
-        echo "MISSING: no file of $* has the row"
-        echo "    $row"
+        echo "ok ($(printf '%s\n' "$lines" | cut -d : -f 1,2 | tr '\n' ' ' | sed 's/ $//')): $row"
     fi
 done <"$tmp/rows"
 [ "$status" -eq 0 ] && echo "doc-figures: every figure matches the code"
