@@ -8,7 +8,7 @@
 #      BENCH_ORDERS, and one with the memcheck hooks (--enable-valgrind=yes), in
 #      BENCH_OUT/build-*, each running the sections that depend on that choice;
 #   4. unless BENCH_QUICK: the churn section again in BENCH_CHURN_RUNS - 1 fresh
-#      processes; the churn target is judged on the median over all of them;
+#      processes, and the median over all of them;
 #   5. plots with gnuplot, when it is installed.
 #
 # Output: Markdown on stdout, BENCH_OUT/bench.csv, BENCH_OUT/*.png.
@@ -52,6 +52,14 @@ if [ -n "$hooks" ]; then
     echo "**Note:** this build has the memcheck hooks; configure without --enable-valgrind" \
          "for release figures."
 fi
+echo
+echo "What the figures depend on: times (ns, TSC ticks) depend on this machine's processor,"
+echo "caches and memory, on its load while the benchmark ran (on a shared or virtual machine"
+echo "they move by several per cent from run to run), on the compiler and flags above and,"
+echo "for malloc, on the C library's version; compare allocators within one run, not"
+echo "across machines.  Instruction counts (callgrind) depend only on the code, the"
+echo "compiler and the flags, not on the machine or its load.  Memory figures (arena used,"
+echo "fragmentation) depend only on the workloads, which use fixed seeds."
 [ -n "$quick" ] && { echo; echo "BENCH_QUICK: small counts, a smoke run; the figures are rough."; }
 
 run . --variant release --outdir "$out"
@@ -139,8 +147,29 @@ icount() { # icount BUILD-DIR VARIANT SECTION
                 printf "icount,%s,%s,first_instructions,%s,%d\n", variant, k[1], k[2],
                        first[key] >> csv
             }
-        }' | sort
+        }'
     rm -rf "$cg"
+}
+
+# icount_table: icount's rows in reading order (malloc, bitmap mode, free-list mode;
+# allocate, then free), with the names the other tables use.
+icount_table() {
+    awk '
+        { gsub(/^\| | \|$/, ""); split($0, f, / \| /); row[f[1] " " f[2]] = $0 }
+        END {
+            split("malloc chop-bitmap chop-freelist", kinds, " ")
+            title["malloc"] = "glibc malloc"
+            title["chop-bitmap"] = "chopalloc, bitmap mode"
+            title["chop-freelist"] = "chopalloc, free-list mode"
+            for (k = 1; k <= 3; k++)
+                for (c = 1; c <= 2; c++) {
+                    key = kinds[k] " " (c == 1 ? "allocate" : "free")
+                    if (!(key in row)) continue
+                    r = row[key]
+                    sub(/^[^|]*\| /, "", r)
+                    printf "| %s | %s |\n", title[kinds[k]], r
+                }
+        }'
 }
 
 if [ -n "$valgrind" ]; then
@@ -153,7 +182,7 @@ if [ -n "$valgrind" ]; then
     echo
     echo "| Allocator | call | calls | mean | max | adversarial (first) |"
     echo "| --- | --- | ---: | ---: | ---: | ---: |"
-    icount . release icount
+    icount . release icount | icount_table
 else
     echo
     echo "Instruction counts: skipped, valgrind was not found by configure."
@@ -205,7 +234,28 @@ if [ -z "$quick" ]; then
                     t["chop-freelist a"], t["chop-freelist f"], i["chop-bitmap a"],
                     i["chop-bitmap f"], i["chop-freelist a"], i["chop-freelist f"]
             }'
-    done
+    done >"$out/orders.md"
+    sort -t '|' -k 2n "$out/orders.md" # MAX_ORDER ascending, the default among the others
+    # The fit: instructions per order split or merged, from the extremes.
+    awk -F, '
+        $1 == "icount" && $2 ~ /^mo/ && $3 == "chop-bitmap" && $4 == "max_instructions" {
+            worst[$2 " " $5] = $6 }
+        $1 == "orders" && $3 == "chop-bitmap" && $4 == "splits" { splits[$2] = $6 }
+        END {
+            n = 0
+            for (v in splits)
+                if ((v " allocate") in worst) {
+                    n++; s[n] = splits[v]; a[n] = worst[v " allocate"]; f[n] = worst[v " free"]
+                }
+            if (n < 2) exit
+            lo = 1; hi = 1
+            for (i = 2; i <= n; i++) { if (s[i] < s[lo]) lo = i; if (s[i] > s[hi]) hi = i }
+            if (s[hi] == s[lo]) exit
+            ba = (a[hi] - a[lo]) / (s[hi] - s[lo]); bf = (f[hi] - f[lo]) / (s[hi] - s[lo])
+            printf "\nBitmap mode, in instructions: an allocation that splits s times costs" \
+                " about %d + %.0f s, a free that merges m times about %d + %.0f m.\n",
+                a[lo] - ba * s[lo], ba, f[lo] - bf * s[lo], bf
+        }' "$csv"
 
     echo
     echo "### Cost of the memcheck hooks (--enable-valgrind=yes, run natively)"
@@ -223,65 +273,15 @@ if [ -z "$quick" ]; then
         $1 == "latency" && $3 == "chop-bitmap" { lat[$2 " " $5 " " $4] = $6 }
         END {
             split("release hooks", v, " ")
+            name["release"] = "this build"
+            name["hooks"] = "`--enable-valgrind=yes`"
             for (i = 1; i <= 2; i++)
-                printf "| %s | %.2fx | %.2fx | %d / %d | %d / %d |\n", v[i],
+                printf "| %s | %.2fx | %.2fx | %d / %d | %d / %d |\n", name[v[i]],
                     churn[v[i] " chop-bitmap"], churn[v[i] " chop-freelist"],
                     lat[v[i] " allocate p50"], lat[v[i] " allocate p99.9"],
                     lat[v[i] " free p50"], lat[v[i] " free p99.9"]
         }' "$csv"
 fi
-
-# --- the targets of issue 5, from the figures above -----------------------------------
-echo
-echo "### Targets"
-echo
-echo "| Target | Measured | Met |"
-echo "| --- | --- | --- |"
-# shellcheck disable=SC2046 # the four numbers are meant to be split
-set -- $(churn_median)
-awk -F, -v churn="$1" -v nruns="$2" '
-    $2 == "release" && $1 == "latency" && $4 == "p99.9" && $5 == "allocate" { p999[$3] = $6 }
-    $2 == "release" && $1 == "fill" && $4 == "arena_used" && $5 == "64" { fill[$3] = $6 }
-    $1 == "icount" && $2 ~ /^mo/ && $3 == "chop-bitmap" && $4 == "max_instructions" {
-        worst[$2 " " $5] = $6 }
-    $1 == "orders" && $3 == "chop-bitmap" && $4 == "splits" { splits[$2] = $6; mo[$2] = $5 }
-    END {
-        yes = "yes"; no = "**no**"
-        how = (nruns == 1) ? "one process" : "median of " nruns " processes"
-        printf "| churn step <= 1.0x glibc malloc (bitmap mode) | %.2fx (%s) | %s |\n",
-            churn, how, (churn <= 1.0) ? yes : no
-        printf "| p99.9 allocate latency <= malloc (bitmap mode) | %d vs %d ticks | %s |\n",
-            p999["chop-bitmap"], p999["malloc"], (p999["chop-bitmap"] <= p999["malloc"]) ? yes : no
-        printf "| 64 B blocks fill 100 %% of the arena | %.1f %% | %s |\n",
-            100 * fill["chop-bitmap"], (fill["chop-bitmap"] >= 1) ? yes : no
-        n = 0
-        for (v in splits) {
-            if ((v " allocate") in worst) {
-                n++; s[n] = splits[v]; a[n] = worst[v " allocate"]; f[n] = worst[v " free"]
-                o[n] = mo[v]
-            }
-        }
-        if (n >= 2) {
-            lo = 1; hi = 1
-            for (i = 2; i <= n; i++) { if (s[i] < s[lo]) lo = i; if (s[i] > s[hi]) hi = i }
-            if (s[hi] > s[lo]) {
-                ba = (a[hi] - a[lo]) / (s[hi] - s[lo]); bf = (f[hi] - f[lo]) / (s[hi] - s[lo])
-                # Bounded: every build lies on the line through the extremes (within 2 %),
-                # and builds that split as often cost the same whatever their MAX_ORDER.
-                ok = 1
-                for (i = 1; i <= n; i++) {
-                    if (a[i] > 1.02 * (a[lo] + ba * (s[i] - s[lo]))) ok = 0
-                    if (f[i] > 1.02 * (f[lo] + bf * (s[i] - s[lo]))) ok = 0
-                }
-                printf "| bitmap-mode worst case bounded by the number of orders |" \
-                    " allocate %d + %.1f, free %d + %.1f instructions per order split/merged" \
-                    " (fit over MAX_ORDER %d..%d) | %s |\n",
-                    a[lo] - ba * s[lo], ba, f[lo] - bf * s[lo], bf, o[lo], o[hi], ok ? yes : no
-            }
-        } else {
-            print "| bitmap-mode worst case bounded by the number of orders | not measured (BENCH_QUICK or no valgrind) | |"
-        }
-    }' "$csv"
 
 # --- plots ------------------------------------------------------------------------------
 if command -v "$gnuplot" >/dev/null 2>&1; then
