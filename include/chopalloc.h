@@ -262,6 +262,33 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
                       uint64_t *bitmap, size_t bitmap_words);
 
 /**
+ * @brief Builds a heap that lives inside the region it manages.
+ *
+ * For a firmware whose linker script gives the heap one region (say
+ * `__heap_start` to `__heap_end`): the #chop_heap and, in bitmap mode, its
+ * bitmap are placed at the start of the region, and the rest is managed as by
+ * chop_init(), with the same checks and statuses.  chop_get_stats() then covers
+ * the managed rest: `managed_bytes + unusable_bytes` is @p size less the
+ * structure (sizeof(#chop_heap), after padding the start to its alignment) and
+ * the bitmap (chop_bitmap_words_needed() of what follows the structure, in
+ * 8-byte words).  Cost: as chop_init().
+ *
+ * @param heap       Receives the heap, which lies inside the region; written only
+ *                   on success.
+ * @param memory     First byte of the region.
+ * @param size       Region size in bytes.
+ * @param use_bitmap Non-zero for bitmap mode (O(1) checks; the bitmap comes out
+ *                   of the region, 1/64 of it with 64-bit pointers, 1/32 with
+ *                   32-bit), 0 for free-list mode.
+ * @return #CHOP_OK, #CHOP_ERR_NULL_ARGUMENT (@p heap NULL), #CHOP_ERR_BAD_REGION
+ *         (@p memory NULL, a region that wraps around the address space, or no
+ *         room for the structure, the bitmap and one whole minimum block) or
+ *         #CHOP_ERR_BITMAP_UNSUPPORTED (@p use_bitmap in a library built with
+ *         `--disable-bitmap`).  On a refusal nothing is written.
+ */
+chop_status chop_init_region(chop_heap **heap, void *memory, size_t size, int use_bitmap);
+
+/**
  * @brief Allocates a block of at least @p size bytes aligned to @p align.
  *
  * The block has `2^k` bytes with `k = max(ceil(log2 size), log2 align,

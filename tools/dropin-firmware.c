@@ -9,6 +9,7 @@
 
 static chop_heap heap;
 static uint64_t region[128]; /* 1 KiB */
+static uint64_t region2[128];
 #if CHOPALLOC_HAVE_BITMAP
 static uint64_t bitmap[CHOP_BITMAP_WORDS(sizeof region)];
 #define BITMAP bitmap, sizeof bitmap / sizeof bitmap[0]
@@ -42,6 +43,8 @@ void _start(void)
     void *block = NULL;
     size_t size = dropin_size;
 
+    chop_heap *inside = NULL;
+    dropin_result = chop_init_region(&inside, region2, sizeof region2, CHOPALLOC_HAVE_BITMAP);
     dropin_result = chop_init(&heap, region, sizeof region, BITMAP);
     chop_set_lock(&heap, no_lock, no_lock, NULL);
     dropin_result = chop_try_allocate(&heap, size, 8, &block);
