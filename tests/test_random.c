@@ -576,7 +576,7 @@ static unsigned long run_seed(int mode, uint64_t seed)
     size_t size = 3000u + below(3000u);
     /* Three or four largest blocks where they are small, so that large requests still
      * run out of memory; but room for dozens of live minimum blocks. */
-    if (size > 4u * LARGEST) {
+    if (LARGEST <= SIZE_MAX / 4u && size > 4u * LARGEST) {
         size = 3u * LARGEST + size % LARGEST;
         if (size < 48u * MIN_BLOCK)
             size = 48u * MIN_BLOCK + size % (16u * MIN_BLOCK);
