@@ -241,8 +241,9 @@ static void test_allocate_errors(int mode)
     expect_alloc_fail(&fx, 1, 1, CHOP_ERR_OUT_OF_MEMORY, "on a full heap");
     expect_alloc_fail(&fx, MIN_BLOCK, MIN_BLOCK, CHOP_ERR_OUT_OF_MEMORY, "on a full heap");
 
-    /* Fragmentation: half the bytes free, but no two adjacent minimum blocks. */
-    if (!block_exists(2u * MIN_BLOCK, 7, "fragmenting a block into minimum blocks"))
+    /* Fragmentation: half the bytes free, but no two adjacent minimum blocks, and in
+     * two blocks at least. */
+    if (!block_exists(4u * MIN_BLOCK, 7, "fragmenting a block into minimum blocks"))
         return;
     const size_t F = FRAG_REGION;
     fx_init(&fx, mode, arena, F);
