@@ -145,11 +145,12 @@ static void test_sizes_and_macros(void)
     tap_is_status(s, CHOP_OK, "a static heap with a CHOP_BITMAP_WORDS-sized static bitmap%s",
                   CHOPALLOC_HAVE_BITMAP ? "" : " (free-list build: no bitmap)");
     void *p = NULL;
-    if (block_exists(1024u, 2u, "handing out the static heap's whole 1 KiB")) {
-        s = chop_try_allocate(&static_heap, 1024, 1, &p);
-        tap_ok(s == CHOP_OK && p == (void *)mem1k, "the static heap hands out its whole 1 KiB");
-        tap_is_status(chop_try_deallocate(&static_heap, p, 1024, 1), CHOP_OK, "and takes it back");
-    }
+    /* Its whole 1 KiB, or its first root where the largest block is smaller. */
+    const size_t whole = LARGEST < 1024u ? LARGEST : (size_t)1024u;
+    s = chop_try_allocate(&static_heap, whole, 1, &p);
+    tap_ok(s == CHOP_OK && p == (void *)mem1k,
+           "the static heap hands out its whole 1 KiB (or its first %zu-byte root)", whole);
+    tap_is_status(chop_try_deallocate(&static_heap, p, whole, 1), CHOP_OK, "and takes it back");
 }
 
 /* ------------------------------------------------------------------------------ */
@@ -383,16 +384,19 @@ static void test_split_merge(int mode)
 {
     const char *m = mode_name(mode);
     chop_heap heap;
-    const unsigned R = 10; /* a 1 KiB region aligned to 1 KiB: one root of order 10 */
+    /* A 1 KiB region aligned to 1 KiB, or the largest block: one root of order R. */
+    const unsigned R = TOP_ORDER < 10u ? TOP_ORDER : 10u;
+    const size_t root = pow2(R);
     const unsigned MN = CHOP_MIN_ORDER;
-    size_t want[CHOPALLOC_MAX_ORDER > R ? CHOPALLOC_MAX_ORDER : R];
+    size_t want[CHOPALLOC_MAX_ORDER > 10 ? CHOPALLOC_MAX_ORDER : 10];
     size_t n;
     chop_stats fresh;
-    expected_fresh(arena, 1024, &fresh);
+    expected_fresh(arena, root, &fresh);
 
-    init_mode(&heap, arena, 1024, mode);
+    init_mode(&heap, arena, root, mode);
     want[0] = R;
-    tap_ok(histogram_is(&heap, want, 1, "fresh"), "%s: fresh 1 KiB heap is one order-10 block", m);
+    tap_ok(histogram_is(&heap, want, 1, "fresh"), "%s: fresh %zu-byte heap is one order-%u block",
+           m, root, R);
 
     void *a, *b, *c, *d;
     chop_try_allocate(&heap, MIN_BLOCK, 1, &a);
@@ -400,15 +404,16 @@ static void test_split_merge(int mode)
     for (unsigned k = MN; k < R; k++)
         want[n++] = k;
     tap_ok(histogram_is(&heap, want, n, "after a"),
-           "%s: one minimum block splits the root: one free block of each order %u..9", m, MN);
+           "%s: one minimum block splits the root: one free block of each order %u..%u", m, MN,
+           R - 1u);
 
     chop_try_allocate(&heap, MIN_BLOCK, 1, &b);
     tap_ok(b == (char *)a + MIN_BLOCK, "%s: the second minimum block is the first one's buddy", m);
     n = 0;
     for (unsigned k = MN + 1u; k < R; k++)
         want[n++] = k;
-    tap_ok(histogram_is(&heap, want, n, "after b"), "%s: buddy taken: orders %u..9 free", m,
-           MN + 1u);
+    tap_ok(histogram_is(&heap, want, n, "after b"), "%s: buddy taken: orders %u..%u free", m,
+           MN + 1u, R - 1u);
 
     chop_try_allocate(&heap, 4u * MIN_BLOCK, 1, &c);
     tap_ok(c == (char *)a + 4u * MIN_BLOCK,
@@ -417,8 +422,8 @@ static void test_split_merge(int mode)
     want[n++] = MN + 1u;
     for (unsigned k = MN + 3u; k < R; k++)
         want[n++] = k;
-    tap_ok(histogram_is(&heap, want, n, "after c"), "%s: after a, b, c: orders %u and %u..9 free",
-           m, MN + 1u, MN + 3u);
+    tap_ok(histogram_is(&heap, want, n, "after c"),
+           "%s: after a, b, c: orders %u and %u..%u free", m, MN + 1u, MN + 3u, R - 1u);
 
     chop_try_allocate(&heap, 2u * MIN_BLOCK, 1, &d);
     tap_ok(d == (char *)a + 2u * MIN_BLOCK,
@@ -465,7 +470,11 @@ static void test_split_merge(int mode)
     tap_is_stats(&back, &w, "%s: after freeing everything the stats equal the fresh heap's", m);
 
     /* Several drain orders over a mix of sizes. */
-    static const size_t sizes[] = {1, 100, 16, 33, 64, 200, 8, 48, 17, 128};
+    /* Capped to the largest block at small --with-max-order. */
+#define CAP(x) ((size_t)(x) < LARGEST ? (size_t)(x) : LARGEST)
+    static const size_t sizes[] = {CAP(1),   CAP(100), CAP(16), CAP(33), CAP(64),
+                                   CAP(200), CAP(8),   CAP(48), CAP(17), CAP(128)};
+#undef CAP
     const size_t count = sizeof sizes / sizeof sizes[0];
     for (int order = 0; order < 3; order++) {
         void *ptrs[sizeof sizes / sizeof sizes[0]];
@@ -566,31 +575,35 @@ static void test_stats(int mode)
                 "%s: unusable_bytes = size - managed_bytes", m);
     tap_is_size(st.free_bytes, st.managed_bytes, "%s: all managed bytes free at first", m);
 
+    /* 100 bytes (a 128-byte block), 1 and 300 (512), or less where blocks are small. */
+    const size_t s0 = LARGEST / 2u < 100u ? LARGEST / 2u : 100u;
+    const size_t s2 = LARGEST < 300u ? LARGEST : 300u;
+    const size_t b2 = pow2(expected_order(s2, 1));
     void *p[4];
-    chop_try_allocate(&heap, 100, 1, &p[0]); /* 128 */
-    chop_try_allocate(&heap, 1, 1, &p[1]); /* min */
-    chop_try_allocate(&heap, 300, 1, &p[2]); /* 512 */
+    chop_try_allocate(&heap, s0, 1, &p[0]);
+    chop_try_allocate(&heap, 1, 1, &p[1]);
+    chop_try_allocate(&heap, s2, 1, &p[2]);
     st = stats_of(&heap);
-    size_t total = 128u + MIN_BLOCK + 512u;
+    size_t total = pow2(expected_order(s0, 1)) + MIN_BLOCK + b2;
     tap_is_size(st.allocated_bytes, total, "%s: allocated_bytes counts whole blocks", m);
     tap_is_size(st.free_bytes, fresh.managed_bytes - total, "%s: free_bytes = managed - allocated",
                 m);
     tap_is_size(st.live_allocations, 3, "%s: live_allocations", m);
     tap_is_size(st.peak_allocated_bytes, total, "%s: peak follows allocated_bytes up", m);
 
-    chop_try_deallocate(&heap, p[2], 300, 1);
+    chop_try_deallocate(&heap, p[2], s2, 1);
     st = stats_of(&heap);
     tap_is_size(st.peak_allocated_bytes, total, "%s: peak stays after a free", m);
-    tap_is_size(st.allocated_bytes, total - 512u, "%s: allocated_bytes drops on a free", m);
+    tap_is_size(st.allocated_bytes, total - b2, "%s: allocated_bytes drops on a free", m);
     tap_is_size(st.live_allocations, 2, "%s: live_allocations drops on a free", m);
 
     size_t failed_before = st.failed_requests;
     tap_is_size(failed_before, 0, "%s: no failed requests yet", m);
-    chop_try_allocate(&heap, 4096, 1, &p[3]); /* out of memory */
+    chop_try_allocate(&heap, 4096, 1, &p[3]); /* out of memory (or too large) */
     chop_try_allocate(&heap, 0, 1, &p[3]); /* invalid layout */
     chop_try_allocate(&heap, 1, 3, &p[3]); /* invalid layout */
     chop_try_allocate(&heap, SIZE_MAX, 1, &p[3]); /* too large */
-    chop_try_deallocate(&heap, p[2], 300, 1); /* refused free: not counted */
+    chop_try_deallocate(&heap, p[2], s2, 1); /* refused free: not counted */
     st = stats_of(&heap);
     tap_is_size(st.failed_requests, 4, "%s: failed_requests counts refused allocations only", m);
 
@@ -603,11 +616,12 @@ static void test_stats(int mode)
                 m);
 
     /* Exhaust: largest_free_block 0. */
-    init_mode(&heap, arena, 256, mode);
+    const size_t full = LARGEST < 256u ? LARGEST : 256u;
+    init_mode(&heap, arena, full, mode);
     void *q;
-    chop_try_allocate(&heap, 256, 1, &q);
+    chop_try_allocate(&heap, full, 1, &q);
     st = stats_of(&heap);
-    tap_ok(st.largest_free_block == 0 && st.free_bytes == 0 && st.allocated_bytes == 256,
+    tap_ok(st.largest_free_block == 0 && st.free_bytes == 0 && st.allocated_bytes == full,
            "%s: a full heap reports largest_free_block 0, free_bytes 0", m);
 
     /* chop_get_stats with NULL arguments. */
@@ -702,11 +716,11 @@ int main(void)
         test_init(mode);
         test_order_rule(mode);
         test_placement(mode);
-        if (block_exists(1024u, 19u, "the split and merge walk-through (a 1 KiB root)"))
+        /* Blocks a, b, c and d fill eight minimum blocks of the root. */
+        if (block_exists(8u * MIN_BLOCK, 19u, "the split and merge walk-through"))
             test_split_merge(mode);
         test_dealloc_layouts(mode);
-        if (block_exists(512u, 16u, "the statistics walk-through (a 300-byte request)"))
-            test_stats(mode);
+        test_stats(mode);
         test_check(mode);
     }
     test_strerror();

@@ -45,7 +45,20 @@
 
 #define ARENA_SIZE 8192u
 #define REGION_OFFSET 5u /* an odd start: the region has an unusable head and tail */
-#define REGION_SIZE (4096u + 2u * MIN_BLOCK)
+/* The scene scales with the largest block.  big is a block of BIG bytes: 1 KiB, or a
+ * quarter of the largest block where that is smaller, so that the region (four times
+ * BIG, in roots of up to 2 * BIG) never holds a block of the largest size.  The other
+ * blocks keep their sizes: a (A_BLOCK bytes), al (a minimum block aligned to AL), c, p,
+ * x, y, m1, m2, lo, q1 and lo2, each taking a root (or part of one) of its own size
+ * below big's; so big must be at least 2 * AL, and the scene needs blocks of
+ * SCENE_NEEDS = 4 * 2 * AL bytes. */
+#define BIG (LARGEST / 4u < 1024u ? LARGEST / 4u : (size_t)1024u)
+#define BIG_SIZE (BIG - BIG / 32u * 3u / 4u) /* 1000 in a 1 KiB block */
+#define A_BLOCK 128u
+#define A_SIZE 100u
+#define AL 256u
+#define SCENE_NEEDS (8u * AL)
+#define REGION_SIZE (4u * BIG + 2u * MIN_BLOCK)
 #define REGION_WORDS CHOP_BITMAP_WORDS(REGION_SIZE)
 #define GUARD_WORDS 4u
 #define GUARD UINT64_C(0xC0FFEE00DEADBEEF)
@@ -88,15 +101,15 @@ static const struct {
     const char *name;
     size_t size, align;
 } slot_layout[N_SLOTS] = {
-    [S_BIG] = {"big", 1000, 1},            /* a 1 KiB block */
-    [S_A] = {"a", 100, 1},                 /* 128 bytes */
+    [S_BIG] = {"big", BIG_SIZE, 1},        /* a block of BIG bytes */
+    [S_A] = {"a", A_SIZE, 1},              /* a block of A_BLOCK bytes */
     [S_C] = {"c", 3u * MIN_BLOCK, 1},      /* 4 minimum blocks */
     [S_P] = {"p", 1, 1},                   /* a minimum-block root */
     [S_X] = {"x", 1, 1},                   /* x and y: buddies; x is freed again */
     [S_Y] = {"y", 1, 1},
     [S_M1] = {"m1", 1, 1},                 /* m1 and m2: buddies, both freed: merged */
     [S_M2] = {"m2", 1, 1},
-    [S_AL] = {"al", MIN_BLOCK, 256},       /* small, but aligned: a 256-byte block */
+    [S_AL] = {"al", MIN_BLOCK, AL},        /* small, but aligned: a block of AL */
     [S_LO] = {"lo", MIN_BLOCK, 1},         /* lo and q1: live buddies */
     [S_Q1] = {"q1", 1, 1},
     [S_LO2] = {"lo2", MIN_BLOCK, 1},       /* lo2: live, its buddy free */
@@ -199,7 +212,7 @@ static void check_scene(int mode)
         same &= (uintptr_t)fx.side[0].blk[s] - (uintptr_t)fx.side[0].mem ==
                 (uintptr_t)fx.side[1].blk[s] - (uintptr_t)fx.side[1].mem;
     int ok = same && (x ^ y) == MIN_BLOCK && x < y && (m1 ^ m2) == MIN_BLOCK &&
-             big % 1024u == 0 && big % 2048u != 0 && al % 256u == 0 && al % 512u != 0 &&
+             big % BIG == 0 && big % (2u * BIG) != 0 && al % AL == 0 && al % (2u * AL) != 0 &&
              p % (2u * MIN_BLOCK) != 0 && c % (8u * MIN_BLOCK) != 0 &&
              lo % (4u * MIN_BLOCK) == 0 && q1 == lo + MIN_BLOCK && lo2 == lo + 2u * MIN_BLOCK &&
              !hits_live(&fx, lo2 + MIN_BLOCK, MIN_BLOCK);
@@ -267,7 +280,7 @@ struct live_case {
 #define AT(b, o) .base = (b), .off = (intptr_t)(o)
 #define LAYOUT(s, a) .size = (s), .align = (a)
 #define MINB MIN_BLOCK
-#define BIG_LAYOUT LAYOUT(1000, 1)
+#define BIG_LAYOUT LAYOUT(BIG_SIZE, 1)
 #define P63 (SIZE_MAX / 2u + 1u) /* 2^63 with a 64-bit size_t */
 
 /* Free-list mode accepts these frees: the claimed block lies wholly in live memory
@@ -331,23 +344,23 @@ static const struct live_case alloc_layout_cases[] = {
     {"size largest + 1, align largest", CALL_ALLOC, 0, LAYOUT(LARGEST + 1u, LARGEST),
      BOTH(CHOP_ERR_TOO_LARGE)},
     /* Valid layouts that this small heap cannot satisfy. */
-    {"size largest (a 4 KiB region)", CALL_ALLOC, 0, LAYOUT(LARGEST, 1),
+    {"size largest (a region of 4 * big)", CALL_ALLOC, 0, LAYOUT(LARGEST, 1),
      BOTH(CHOP_ERR_OUT_OF_MEMORY)},
-    {"align largest (a 4 KiB region)", CALL_ALLOC, 0, LAYOUT(1, LARGEST),
+    {"align largest (a region of 4 * big)", CALL_ALLOC, 0, LAYOUT(1, LARGEST),
      BOTH(CHOP_ERR_OUT_OF_MEMORY)},
-    {"size 2049 (more than the largest free block)", CALL_ALLOC, 0, LAYOUT(2049, 1),
-     BOTH(CHOP_ERR_OUT_OF_MEMORY)},
-    {"size 1, align 4096 (no free block so aligned)", CALL_ALLOC, 0, LAYOUT(1, 4096),
+    {"size 2 * big + 1 (more than the largest free block)", CALL_ALLOC, 0,
+     LAYOUT(2u * BIG + 1u, 1), BOTH(CHOP_ERR_OUT_OF_MEMORY)},
+    {"size 1, align 4 * big (no free block so aligned)", CALL_ALLOC, 0, LAYOUT(1, 4u * BIG),
      BOTH(CHOP_ERR_OUT_OF_MEMORY)},
 };
 
 static const struct live_case free_layout_cases[] = {
     {"big, size 0", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(0, 1), BOTH(CHOP_ERR_INVALID_LAYOUT)},
-    {"big, align 0", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(1000, 0), BOTH(CHOP_ERR_INVALID_LAYOUT)},
-    {"big, align 3", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(1000, 3), BOTH(CHOP_ERR_INVALID_LAYOUT)},
+    {"big, align 0", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(BIG_SIZE, 0), BOTH(CHOP_ERR_INVALID_LAYOUT)},
+    {"big, align 3", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(BIG_SIZE, 3), BOTH(CHOP_ERR_INVALID_LAYOUT)},
     {"big, every align in [0, 1025] not a power of two", CALL_FREE, 0, SLOT(S_BIG),
-     LAYOUT(1000, 0), .sweep = SW_BAD_ALIGNS, BOTH(CHOP_ERR_INVALID_LAYOUT)},
-    {"big, align SIZE_MAX", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(1000, SIZE_MAX),
+     LAYOUT(BIG_SIZE, 0), .sweep = SW_BAD_ALIGNS, BOTH(CHOP_ERR_INVALID_LAYOUT)},
+    {"big, align SIZE_MAX", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(BIG_SIZE, SIZE_MAX),
      BOTH(CHOP_ERR_INVALID_LAYOUT)},
     {"big, size SIZE_MAX", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(SIZE_MAX, 1),
      BOTH(CHOP_ERR_TOO_LARGE)},
@@ -355,11 +368,11 @@ static const struct live_case free_layout_cases[] = {
      BOTH(CHOP_ERR_TOO_LARGE)},
     {"big, size 2^63", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(P63, 1),
      BOTH(TOO_LARGE_IF_ABOVE(P63, CHOP_ERR_MISALIGNED))},
-    {"big, align 2^63", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(1000, P63),
+    {"big, align 2^63", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(BIG_SIZE, P63),
      BOTH(TOO_LARGE_IF_ABOVE(P63, CHOP_ERR_MISALIGNED))},
     {"big, size 2 * largest", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(TWICE_LARGEST, 1),
      BOTH(TWICE_LARGEST_STATUS)},
-    {"big, align 2 * largest", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(1000, TWICE_LARGEST),
+    {"big, align 2 * largest", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(BIG_SIZE, TWICE_LARGEST),
      BOTH(TWICE_LARGEST_STATUS)},
     {"a stack address, size 0 (layout before position)", CALL_FREE, 0, AT(B_STACK, 0),
      LAYOUT(0, 1), BOTH(CHOP_ERR_INVALID_LAYOUT)},
@@ -436,20 +449,21 @@ static const struct live_case interior_cases[] = {
      .sweep = SW_MIN_STEPS, .bitmap = CHOP_ERR_INTERIOR_POINTER, .freelist = FL_ACCEPTS},
     {"c + k*min for every k, size 1", CALL_FREE, 0, SLOT(S_C), LAYOUT(1, 1),
      .sweep = SW_MIN_STEPS, .bitmap = CHOP_ERR_INTERIOR_POINTER, .freelist = FL_ACCEPTS},
-    {"big + 512, size 512", CALL_FREE, 0, SLOT_AT(S_BIG, 512), LAYOUT(512, 1),
+    {"big + big/2, size big/2", CALL_FREE, 0, SLOT_AT(S_BIG, BIG / 2u), LAYOUT(BIG / 2u, 1),
      .bitmap = CHOP_ERR_INTERIOR_POINTER, .freelist = FL_ACCEPTS},
-    {"big + 256, size 1, align 256", CALL_FREE, 0, SLOT_AT(S_BIG, 256), LAYOUT(1, 256),
+    {"big + big/4, size 1, align big/4", CALL_FREE, 0, SLOT_AT(S_BIG, BIG / 4u),
+     LAYOUT(1, BIG / 4u),
      .bitmap = CHOP_ERR_INTERIOR_POINTER, .freelist = FL_ACCEPTS},
     {"al + min, size min", CALL_FREE, 0, SLOT_AT(S_AL, MINB), LAYOUT(MINB, 1),
      .bitmap = CHOP_ERR_INTERIOR_POINTER, .freelist = FL_ACCEPTS},
 };
 
 static const struct live_case size_cases[] = {
-    {"big, size 512 (one order smaller)", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(512, 1),
+    {"big, size big/2 (one order smaller)", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(BIG / 2u, 1),
      .bitmap = CHOP_ERR_SIZE_MISMATCH, .freelist = FL_ACCEPTS},
     {"big, size 1 (the smallest order)", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(1, 1),
      .bitmap = CHOP_ERR_SIZE_MISMATCH, .freelist = FL_ACCEPTS},
-    {"a, size 64 (smaller)", CALL_FREE, 0, SLOT(S_A), LAYOUT(64, 1),
+    {"a, size a's block/2 (smaller)", CALL_FREE, 0, SLOT(S_A), LAYOUT(A_BLOCK / 2u, 1),
      .bitmap = CHOP_ERR_SIZE_MISMATCH, .freelist = FL_ACCEPTS},
     {"c, size min (smaller)", CALL_FREE, 0, SLOT(S_C), LAYOUT(MINB, 1),
      .bitmap = CHOP_ERR_SIZE_MISMATCH, .freelist = FL_ACCEPTS},
@@ -459,9 +473,10 @@ static const struct live_case size_cases[] = {
      LAYOUT(2u * MINB, 1), BOTH(CHOP_ERR_SIZE_MISMATCH)},
     {"lo, size 4*min (larger, over live and free blocks)", CALL_FREE, 0, SLOT(S_LO),
      LAYOUT(4u * MINB, 1), BOTH(CHOP_ERR_SIZE_MISMATCH)},
-    {"big, size 1025 (one order larger: misaligned)", CALL_FREE, 0, SLOT(S_BIG),
-     LAYOUT(1025, 1), BOTH(CHOP_ERR_MISALIGNED)},
-    {"big, size 4096", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(4096, 1), BOTH(CHOP_ERR_MISALIGNED)},
+    {"big, size big + 1 (one order larger: misaligned)", CALL_FREE, 0, SLOT(S_BIG),
+     LAYOUT(BIG + 1u, 1), BOTH(CHOP_ERR_MISALIGNED)},
+    {"big, size 4 * big", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(4u * BIG, 1),
+     BOTH(CHOP_ERR_MISALIGNED)},
     {"big, size largest", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(LARGEST, 1),
      BOTH(CHOP_ERR_MISALIGNED)},
     {"c, size 8*min (larger: misaligned)", CALL_FREE, 0, SLOT(S_C), LAYOUT(8u * MINB, 1),
@@ -471,21 +486,22 @@ static const struct live_case size_cases[] = {
 };
 
 static const struct live_case align_cases[] = {
-    {"al (min, 256), align 1", CALL_FREE, 0, SLOT(S_AL), LAYOUT(MINB, 1),
+    {"al (min, al), align 1", CALL_FREE, 0, SLOT(S_AL), LAYOUT(MINB, 1),
      .bitmap = CHOP_ERR_SIZE_MISMATCH, .freelist = FL_ACCEPTS},
-    {"al (min, 256), align 128", CALL_FREE, 0, SLOT(S_AL), LAYOUT(MINB, 128),
+    {"al (min, al), align al/2", CALL_FREE, 0, SLOT(S_AL), LAYOUT(MINB, AL / 2u),
      .bitmap = CHOP_ERR_SIZE_MISMATCH, .freelist = FL_ACCEPTS},
-    {"al (min, 256), align 512", CALL_FREE, 0, SLOT(S_AL), LAYOUT(MINB, 512),
+    {"al (min, al), align 2 * al", CALL_FREE, 0, SLOT(S_AL), LAYOUT(MINB, 2u * AL),
      BOTH(CHOP_ERR_MISALIGNED)},
-    {"al (min, 256), align 0", CALL_FREE, 0, SLOT(S_AL), LAYOUT(MINB, 0),
+    {"al (min, al), align 0", CALL_FREE, 0, SLOT(S_AL), LAYOUT(MINB, 0),
      BOTH(CHOP_ERR_INVALID_LAYOUT)},
-    {"al (min, 256), align 3", CALL_FREE, 0, SLOT(S_AL), LAYOUT(MINB, 3),
+    {"al (min, al), align 3", CALL_FREE, 0, SLOT(S_AL), LAYOUT(MINB, 3),
      BOTH(CHOP_ERR_INVALID_LAYOUT)},
-    {"al (min, 256), align 257", CALL_FREE, 0, SLOT(S_AL), LAYOUT(MINB, 257),
+    {"al (min, al), align al + 1", CALL_FREE, 0, SLOT(S_AL), LAYOUT(MINB, AL + 1u),
      BOTH(CHOP_ERR_INVALID_LAYOUT)},
-    {"al (min, 256), align 2^63", CALL_FREE, 0, SLOT(S_AL), LAYOUT(MINB, P63),
+    {"al (min, al), align 2^63", CALL_FREE, 0, SLOT(S_AL), LAYOUT(MINB, P63),
      BOTH(TOO_LARGE_IF_ABOVE(P63, CHOP_ERR_MISALIGNED))},
-    {"big, align 2048", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(1000, 2048), BOTH(CHOP_ERR_MISALIGNED)},
+    {"big, align 2 * big", CALL_FREE, 0, SLOT(S_BIG), LAYOUT(BIG_SIZE, 2u * BIG),
+     BOTH(CHOP_ERR_MISALIGNED)},
     {"x (stale), align 2*min", CALL_FREE, 0, SLOT(S_X), LAYOUT(1, 2u * MINB),
      BOTH(CHOP_ERR_DOUBLE_FREE)},
 };
@@ -507,7 +523,7 @@ static const struct live_case reinit_cases[] = {
      .bm_base = B_BITMAP, .words = 0,
      BOTH(HAVE_BITMAP_OR_UNSUPPORTED(CHOP_ERR_BITMAP_TOO_SMALL))},
     {"its own region, a bitmap inside it", CALL_INIT, 0, AT(B_REGION, 0), .size = REGION_SIZE,
-     .bm_base = B_START, .bm_off = 512, .words = REGION_WORDS,
+     .bm_base = B_START, .bm_off = (intptr_t)(BIG / 2u), .words = REGION_WORDS,
      BOTH(HAVE_BITMAP_OR_UNSUPPORTED(CHOP_ERR_BAD_REGION))},
     {"a region made of the chop_heap itself", CALL_INIT, 0, AT(B_HEAP, 0),
      .size = sizeof(chop_heap), BOTH(CHOP_ERR_BAD_REGION)},
@@ -1177,9 +1193,10 @@ int main(void)
     for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
         if (!mode_runs(mode))
             continue;
-        /* The scene and every live case run in a 4 KiB region as one block. */
-        if (!block_exists(4096u, mode == MODE_BITMAP ? 370u : 344u,
-                          "the hostile scene and its live cases (a 4 KiB region)"))
+        /* The scene and every live case: a region of 4 * BIG. */
+        if (!block_exists(SCENE_NEEDS, mode == MODE_BITMAP ? 370u : 344u,
+                          "the hostile scene and its live cases (big, of 512 bytes at least,"
+                          " in a region of 4 * big)"))
             continue;
         check_scene(mode);
         for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)

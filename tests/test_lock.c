@@ -38,24 +38,33 @@ static void count_unlock(void *ctx)
     c->depth--;
 }
 
+/* The fixture: one block of min(4 KiB, largest) holding live[0] and live[1], buddies of
+ * U bytes (64 in 4 KiB); live[2], an upper buddy of L2 bytes (256 in 4 KiB); live[3], a
+ * minimum block, freed.  GROW: live[2] grown (1 KiB in 4 KiB), which must move.  Eight
+ * minimum blocks at least. */
+#define HEAP (LARGEST < ARENA ? LARGEST : (size_t)ARENA)
+#define U (HEAP / 64u < MIN_BLOCK ? MIN_BLOCK : HEAP / 64u)
+#define L2 (HEAP / 16u < 2u * U ? 2u * U : HEAP / 16u)
+#define GROW (4u * L2 < HEAP / 2u ? 4u * L2 : HEAP / 2u)
+#define FIXTURE_NEEDS (8u * MIN_BLOCK)
+
 static struct counter counter;
 static chop_heap heap;
 static int mode;
-static void *live[4]; /* live[0]: 64 bytes; live[1]: 64 bytes, live[0]'s buddy;
-                         live[2]: 256 bytes; live[3]: 16 bytes, freed */
+static void *live[4];
 
 static void fresh(int m)
 {
     reclaim(arena, sizeof arena);
     mode = m;
-    if (chop_init(&heap, arena, ARENA, m == MODE_BITMAP ? bitmap : NULL,
+    if (chop_init(&heap, arena, HEAP, m == MODE_BITMAP ? bitmap : NULL,
                   m == MODE_BITMAP ? CHOP_BITMAP_WORDS(ARENA) : 0) != CHOP_OK)
         tap_bail_out("chop_init");
-    chop_try_allocate(&heap, 64, 1, &live[0]);
-    chop_try_allocate(&heap, 64, 1, &live[1]);
-    chop_try_allocate(&heap, 256, 1, &live[2]);
-    chop_try_allocate(&heap, 16, 1, &live[3]);
-    chop_try_deallocate(&heap, live[3], 16, 1);
+    chop_try_allocate(&heap, U, 1, &live[0]);
+    chop_try_allocate(&heap, U, 1, &live[1]);
+    chop_try_allocate(&heap, L2, 1, &live[2]);
+    chop_try_allocate(&heap, MIN_BLOCK, 1, &live[3]);
+    chop_try_deallocate(&heap, live[3], MIN_BLOCK, 1);
     chop_set_lock(&heap, count_lock, count_unlock, &counter);
 }
 
@@ -94,20 +103,21 @@ typedef unsigned (*call_fn)(void);
 
 static void *out;
 static void *moving;
-CALL(alloc_ok, 1, chop_try_allocate(&heap, 100, 8, &out))
-CALL(alloc_oom, 1, chop_try_allocate(&heap, ARENA, 1, &out))
+CALL(alloc_ok, 1, chop_try_allocate(&heap, HEAP / 4u < 100u ? HEAP / 4u : 100u, 8, &out))
+CALL(alloc_oom, 1, chop_try_allocate(&heap, HEAP, 1, &out))
 CALL(alloc_bad_layout, 1, chop_try_allocate(&heap, 0, 1, &out))
 CALL(alloc_null_out, 0, chop_try_allocate(&heap, 8, 1, NULL))
 CALL(alloc_null_heap, 0, chop_try_allocate(NULL, 8, 1, &out))
-CALL(dealloc_ok, 1, chop_try_deallocate(&heap, live[2], 256, 1))
-CALL(dealloc_merging, 1, chop_try_deallocate(&heap, live[1], 64, 1))
+CALL(dealloc_ok, 1, chop_try_deallocate(&heap, live[2], L2, 1))
+CALL(dealloc_merging, 1, chop_try_deallocate(&heap, live[1], U, 1))
 CALL(dealloc_bad_layout, 0, chop_try_deallocate(&heap, live[2], 0, 1))
-CALL(dealloc_outside, 1, chop_try_deallocate(&heap, &heap, 16, 1))
-CALL(dealloc_misaligned, 1, chop_try_deallocate(&heap, (char *)live[2] + 16, 256, 1))
-CALL(dealloc_double, 1, chop_try_deallocate(&heap, live[3], 16, 1))
-CALL(dealloc_interior, 1, chop_try_deallocate(&heap, (char *)live[2] + 16, 16, 1))
-CALL(dealloc_size, 1, chop_try_deallocate(&heap, live[2], 512, 1))
-CALL(dealloc_null, 0, chop_try_deallocate(NULL, live[2], 256, 1))
+CALL(dealloc_outside, 1, chop_try_deallocate(&heap, &heap, MIN_BLOCK, 1))
+CALL(dealloc_misaligned, 1, chop_try_deallocate(&heap, (char *)live[2] + MIN_BLOCK, L2, 1))
+CALL(dealloc_double, 1, chop_try_deallocate(&heap, live[3], MIN_BLOCK, 1))
+CALL(dealloc_interior, 1,
+     chop_try_deallocate(&heap, (char *)live[2] + MIN_BLOCK, MIN_BLOCK, 1))
+CALL(dealloc_size, 1, chop_try_deallocate(&heap, live[2], 2u * L2, 1))
+CALL(dealloc_null, 0, chop_try_deallocate(NULL, live[2], L2, 1))
 CALL(free_ok, 1, chop_try_free(&heap, live[2]))
 CALL(free_double, 1, chop_try_free(&heap, live[3]))
 CALL(free_interior, 1, chop_try_free(&heap, (char *)live[2] + 1))
@@ -115,20 +125,24 @@ CALL(free_outside, 1, chop_try_free(&heap, &heap))
 CALL(free_null, 0, chop_try_free(&heap, NULL))
 CALL(usable, 1, (void)chop_usable_size(&heap, live[2]))
 CALL(usable_bad, 1, (void)chop_usable_size(&heap, live[3]))
-CALL(realloc_shrink, 1, (moving = live[2], chop_try_reallocate(&heap, &moving, 256, 20, 1)))
-CALL(realloc_same, 1, (moving = live[2], chop_try_reallocate(&heap, &moving, 256, 200, 1)))
-CALL(realloc_grow, 1, (moving = live[2], chop_try_reallocate(&heap, &moving, 256, 1024, 1)))
-CALL(realloc_move, 1, (moving = live[0], chop_try_reallocate(&heap, &moving, 64, 128, 1)))
-CALL(realloc_oom, 1, (moving = live[2], chop_try_reallocate(&heap, &moving, 256, ARENA, 1)))
-CALL(realloc_bad_new, 1, (moving = live[2], chop_try_reallocate(&heap, &moving, 256, 0, 1)))
+/* 256 -> 20, 200 and 1024 bytes (and 700 through chop_realloc) in 4 KiB. */
+CALL(realloc_shrink, 1,
+     (moving = live[2], chop_try_reallocate(&heap, &moving, L2, L2 * 5u / 64u, 1)))
+CALL(realloc_same, 1,
+     (moving = live[2], chop_try_reallocate(&heap, &moving, L2, L2 * 25u / 32u, 1)))
+CALL(realloc_grow, 1, (moving = live[2], chop_try_reallocate(&heap, &moving, L2, GROW, 1)))
+CALL(realloc_move, 1, (moving = live[0], chop_try_reallocate(&heap, &moving, U, 2u * U, 1)))
+CALL(realloc_oom, 1, (moving = live[2], chop_try_reallocate(&heap, &moving, L2, HEAP, 1)))
+CALL(realloc_bad_new, 1, (moving = live[2], chop_try_reallocate(&heap, &moving, L2, 0, 1)))
 CALL(realloc_bad_old, 0, (moving = live[2], chop_try_reallocate(&heap, &moving, 0, 8, 1)))
-CALL(realloc_stale, 1, (moving = live[3], chop_try_reallocate(&heap, &moving, 16, 8, 1)))
+CALL(realloc_stale, 1,
+     (moving = live[3], chop_try_reallocate(&heap, &moving, MIN_BLOCK, 8, 1)))
 CALL(c_malloc, 1, out = chop_malloc(&heap, 50))
 CALL(c_malloc_zero, 0, out = chop_malloc(&heap, 0))
 CALL(c_calloc, 1, out = chop_calloc(&heap, 5, 10))
 CALL(c_calloc_overflow, 0, out = chop_calloc(&heap, SIZE_MAX, 2))
 CALL(c_realloc_null, 1, out = chop_realloc(&heap, NULL, 30))
-CALL(c_realloc_grow, 1, out = chop_realloc(&heap, live[2], 700))
+CALL(c_realloc_grow, 1, out = chop_realloc(&heap, live[2], GROW / 4u * 175u / 64u))
 CALL(c_realloc_zero, 1, out = chop_realloc(&heap, live[2], 0))
 CALL(c_realloc_bad, 1, out = chop_realloc(&heap, live[3], 30))
 CALL(c_free, 1, chop_free(&heap, live[2]))
@@ -230,6 +244,8 @@ static void test_set_lock(void)
 
 #define THREADS 4
 #define STEPS 20000
+/* Requests of up to 700 bytes, or the largest block. */
+#define MOST (LARGEST < 700u ? LARGEST : (size_t)700u)
 #define BIG_ARENA 65536u
 static _Alignas(BIG_ARENA) unsigned char big[BIG_ARENA];
 static uint64_t big_bitmap[CHOP_BITMAP_WORDS(BIG_ARENA)];
@@ -276,7 +292,7 @@ static void *hammer(void *arg)
     for (unsigned step = 0; step < STEPS; step++) {
         rng ^= rng << 13, rng ^= rng >> 17, rng ^= rng << 5;
         unsigned i = rng % SLOTS;
-        size_t want = 1u + (rng >> 8) % 700u;
+        size_t want = 1u + (rng >> 8) % MOST;
         unsigned tag = w->id * 1000003u + step;
         if (!ptr[i]) {
             void *p = (rng >> 20) & 1u ? chop_malloc(&shared, want) : NULL;
@@ -356,12 +372,11 @@ int main(void)
     for (int m = MODE_BITMAP; m <= MODE_FREELIST; m++) {
         if (!mode_runs(m))
             continue;
-        /* The fixture's blocks lie in the 4 KiB arena as one block (buddies, merges). */
-        if (block_exists(2048u, 87u, "the lock-counting fixture"))
+        /* The fixture's blocks lie in one block (buddies, merges). */
+        if (block_exists(FIXTURE_NEEDS, 86u, "the lock-counting fixture"))
             test_counting_hook(m);
 #if CHOP_TEST_PTHREADS
-        if (block_exists(2048u, 3u, "the threads' workload"))
-            test_threads(m);
+        test_threads(m);
 #else
         tap_skip(1, "%s: threads: no POSIX threads on this platform", mode_name(m));
 #endif

@@ -34,6 +34,7 @@
 #define VERIFY_EVERY 16u
 #define BUF_SIZE 8192u
 #define MAX_BLOCKS (BUF_SIZE / 4u)
+#define RANDOM_NEEDS (8u * MIN_BLOCK)
 
 static _Alignas(4096) unsigned char buf[BUF_SIZE];
 static uint64_t bitmap_store[CHOP_BITMAP_WORDS(BUF_SIZE)];
@@ -573,6 +574,13 @@ static unsigned long run_seed(int mode, uint64_t seed)
     rng_state = seed;
     size_t offset = 2u * below(MIN_BLOCK + 2u) + 1u; /* odd */
     size_t size = 3000u + below(3000u);
+    /* Three or four largest blocks where they are small, so that large requests still
+     * run out of memory; but room for dozens of live minimum blocks. */
+    if (LARGEST <= SIZE_MAX / 4u && size > 4u * LARGEST) {
+        size = 3u * LARGEST + size % LARGEST;
+        if (size < 48u * MIN_BLOCK)
+            size = 48u * MIN_BLOCK + size % (16u * MIN_BLOCK);
+    }
     unsigned char *mem = buf + offset;
     chop_status s = mode == MODE_BITMAP
                         ? chop_init(&heap, mem, size, bitmap_store, chop_bitmap_words_needed(size))
@@ -597,7 +605,7 @@ static unsigned long run_seed(int mode, uint64_t seed)
             alloc_bias = 30u + (unsigned)below(45); /* phases of filling and draining */
         unsigned r = (unsigned)below(100);
         if (M.nlive == 0 || r < alloc_bias * 88u / 100u)
-            do_allocate(&heap, M.managed);
+            do_allocate(&heap, M.managed < LARGEST ? M.managed : LARGEST);
         else if (r < 88)
             do_free(&heap);
         else
@@ -662,8 +670,9 @@ int main(void)
     for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
         if (!mode_runs(mode))
             continue;
-        /* Its parameters (request sizes, the coverage it demands) need 2 KiB blocks. */
-        if (!block_exists(2048u, SEEDS * 9u + 1u, "the random run's workload"))
+        /* The coverage it demands (dozens of live blocks, yet requests out of memory,
+         * size mismatches, interior pointers) needs blocks of several orders. */
+        if (!block_exists(RANDOM_NEEDS, SEEDS * 9u + 1u, "the random run's coverage"))
             continue;
         unsigned long total = 0;
         for (unsigned i = 0; i < SEEDS; i++)

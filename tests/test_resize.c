@@ -20,7 +20,20 @@
 static _Alignas(ARENA) unsigned char arena[ARENA];
 static uint64_t bitmap[CHOP_BITMAP_WORDS(ARENA)];
 
+/* The heap of most fixtures: the arena, or the largest block where that is smaller, as
+ * one block.  S(n): a size n of the 4 KiB fixture, scaled to that heap. */
+#define HEAP (LARGEST < ARENA ? LARGEST : (size_t)ARENA)
+#define S(n) ((size_t)(n) / (ARENA / HEAP))
+/* The fixtures need a heap of eight minimum blocks. */
+#define FIXTURE_NEEDS (8u * MIN_BLOCK)
+
 static int mode_of_heap; /* the mode the current test runs in */
+
+/* The block a request (size, align) gets. */
+static size_t block_for(size_t size, size_t align)
+{
+    return pow2(expected_order(size, align));
+}
 
 static void fresh(chop_heap *heap, int mode, size_t offset, size_t size)
 {
@@ -75,12 +88,16 @@ static void test_try_free(int mode)
     chop_heap heap;
     static unsigned char outside[64];
 
-    fresh(&heap, mode, 0, ARENA);
+    /* a, b, c and d: 1, 100, 1000 (aligned to 256) and 64 (aligned to 64) bytes in a
+     * 4 KiB heap; d holds two minimum blocks at least. */
+    const size_t bs = S(100) ? S(100) : 1u, cs = S(1000), ca = S(256) ? S(256) : 1u;
+    const size_t ds = S(64) < 2u * MIN_BLOCK ? 2u * MIN_BLOCK : S(64);
+    fresh(&heap, mode, 0, HEAP);
     chop_stats empty = stats_of(&heap);
     void *a = must_allocate(&heap, 1, 1);
-    void *b = must_allocate(&heap, 100, 1);
-    void *c = must_allocate(&heap, 1000, 256);
-    unsigned char *d = must_allocate(&heap, 64, 64);
+    void *b = must_allocate(&heap, bs, 1);
+    void *c = must_allocate(&heap, cs, ca);
+    unsigned char *d = must_allocate(&heap, ds, ds);
 
     if (mode == MODE_FREELIST) {
         take(&heap);
@@ -94,9 +111,11 @@ static void test_try_free(int mode)
     }
 
     tap_is_size(chop_usable_size(&heap, a), MIN_BLOCK, "%s: usable size of 1 byte", m);
-    tap_is_size(chop_usable_size(&heap, b), 128, "%s: usable size of 100 bytes", m);
-    tap_is_size(chop_usable_size(&heap, c), 1024, "%s: usable size of 1000 bytes", m);
-    tap_is_size(chop_usable_size(&heap, d), 64, "%s: usable size of 64 bytes", m);
+    tap_is_size(chop_usable_size(&heap, b), block_for(bs, 1), "%s: usable size of %zu bytes", m,
+                bs);
+    tap_is_size(chop_usable_size(&heap, c), block_for(cs, ca),
+                "%s: usable size of %zu bytes (aligned to %zu)", m, cs, ca);
+    tap_is_size(chop_usable_size(&heap, d), ds, "%s: usable size of %zu bytes", m, ds);
 
     struct {
         const char *what;
@@ -107,14 +126,14 @@ static void test_try_free(int mode)
         {"NULL heap", NULL, a, CHOP_ERR_NULL_ARGUMENT},
         {"NULL pointer", &heap, NULL, CHOP_ERR_NULL_ARGUMENT},
         {"a pointer outside the heap", &heap, outside, CHOP_ERR_OUTSIDE_HEAP},
-        {"one past the heap's end", &heap, arena + ARENA, CHOP_ERR_OUTSIDE_HEAP},
+        {"one past the heap's end", &heap, arena + HEAP, CHOP_ERR_OUTSIDE_HEAP},
         {"just below the heap", &heap, addr((uintptr_t)arena - MIN_BLOCK), CHOP_ERR_OUTSIDE_HEAP},
         {"a pointer 1 byte into a block", &heap, d + 1, CHOP_ERR_INTERIOR_POINTER},
         {"a pointer a minimum block into a block", &heap, d + MIN_BLOCK,
          CHOP_ERR_INTERIOR_POINTER},
-        {"the last byte of a block", &heap, d + 63, CHOP_ERR_INTERIOR_POINTER},
-        {"free memory never handed out", &heap, arena + ARENA - MIN_BLOCK, CHOP_ERR_DOUBLE_FREE},
-        {"inside free memory, unaligned", &heap, arena + ARENA - 3, CHOP_ERR_DOUBLE_FREE},
+        {"the last byte of a block", &heap, d + ds - 1u, CHOP_ERR_INTERIOR_POINTER},
+        {"free memory never handed out", &heap, arena + HEAP - MIN_BLOCK, CHOP_ERR_DOUBLE_FREE},
+        {"inside free memory, unaligned", &heap, arena + HEAP - 3, CHOP_ERR_DOUBLE_FREE},
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
         take(&heap);
@@ -149,100 +168,113 @@ static void test_reallocate(int mode)
     chop_heap heap;
     void *p;
 
-    /* Shrinking splits the tail off in place. */
-    fresh(&heap, mode, 0, ARENA);
-    p = must_allocate(&heap, 1000, 1);
+    /* Shrinking splits the tail off in place: 1000 -> 100 bytes in a 4 KiB heap. */
+    const size_t big = S(1000), small = S(100) ? S(100) : 1u, same = S(120) ? S(120) : 1u;
+    const size_t bigb = block_for(big, 1), smallb = block_for(small, 1);
+    fresh(&heap, mode, 0, HEAP);
+    p = must_allocate(&heap, big, 1);
     void *was = p;
-    fill(p, 1000, 1);
+    fill(p, big, 1);
     size_t free_before = stats_of(&heap).free_bytes;
-    tap_is_status(chop_try_reallocate(&heap, &p, 1000, 100, 1), CHOP_OK, "%s: shrink 1000 -> 100",
-                  m);
+    tap_is_status(chop_try_reallocate(&heap, &p, big, small, 1), CHOP_OK,
+                  "%s: shrink %zu -> %zu", m, big, small);
     tap_is_ptr(p, was, "%s: ... in place", m);
-    tap_ok(verify(p, 100, 1), "%s: ... the first 100 bytes kept", m);
-    tap_is_size(stats_of(&heap).free_bytes, free_before + 1024 - 128,
-                "%s: ... the tail (1024 - 128 bytes) is free", m);
+    tap_ok(verify(p, small, 1), "%s: ... the first %zu bytes kept", m, small);
+    tap_is_size(stats_of(&heap).free_bytes, free_before + bigb - smallb,
+                "%s: ... the tail (%zu - %zu bytes) is free", m, bigb, smallb);
     tap_ok(chop_check(&heap) == CHOP_OK, "%s: ... chop_check passes", m);
-    tap_is_ptr(must_allocate(&heap, 512, 1), (unsigned char *)was + 512,
+    tap_is_ptr(must_allocate(&heap, bigb / 2u, 1), (unsigned char *)was + bigb / 2u,
                "%s: ... the tail's upper half is allocatable", m);
 
     /* Same block size: nothing to do. */
     was = p;
     take(&heap);
-    tap_is_status(chop_try_reallocate(&heap, &p, 100, 120, 1), CHOP_OK,
-                  "%s: 100 -> 120 bytes, the same block", m);
+    tap_is_status(chop_try_reallocate(&heap, &p, small, same, 1), CHOP_OK,
+                  "%s: %zu -> %zu bytes, the same block", m, small, same);
     tap_ok(p == was && unchanged(&heap, 0), "%s: ... changes nothing", m);
 
     /* Growing in place takes free buddies in, over several orders. */
-    fresh(&heap, mode, 0, ARENA);
+    /* 1 -> 2000 bytes in a 4 KiB heap. */
+    const size_t grown = S(2000);
+    fresh(&heap, mode, 0, HEAP);
     p = must_allocate(&heap, 1, 1);
     was = p;
     fill(p, MIN_BLOCK, 2);
-    tap_is_status(chop_try_reallocate(&heap, &p, 1, 2000, 1), CHOP_OK, "%s: grow 1 -> 2000", m);
+    tap_is_status(chop_try_reallocate(&heap, &p, 1, grown, 1), CHOP_OK, "%s: grow 1 -> %zu", m,
+                  grown);
     tap_is_ptr(p, was, "%s: ... in place (all its buddies were free)", m);
     tap_ok(verify(p, MIN_BLOCK, 2), "%s: ... contents kept", m);
-    tap_is_size(stats_of(&heap).free_bytes, ARENA - 2048, "%s: ... 2048 bytes allocated", m);
-    tap_is_size(stats_of(&heap).peak_allocated_bytes, 2048, "%s: ... and the peak follows", m);
+    tap_is_size(stats_of(&heap).free_bytes, HEAP - HEAP / 2u, "%s: ... %zu bytes allocated", m,
+                HEAP / 2u);
+    tap_is_size(stats_of(&heap).peak_allocated_bytes, HEAP / 2u, "%s: ... and the peak follows",
+                m);
     tap_ok(chop_check(&heap) == CHOP_OK, "%s: ... chop_check passes", m);
-    fill(p, 2000, 3);
-    tap_is_status(chop_try_deallocate(&heap, p, 2000, 1), CHOP_OK,
+    fill(p, grown, 3);
+    tap_is_status(chop_try_deallocate(&heap, p, grown, 1), CHOP_OK,
                   "%s: ... and frees with its new size", m);
 
-    /* Growing when the buddy is allocated: moved. */
-    fresh(&heap, mode, 0, ARENA);
-    void *a = must_allocate(&heap, 64, 1);
-    void *b = must_allocate(&heap, 64, 1);
-    fill(a, 64, 4);
-    fill(b, 64, 5);
+    /* Growing when the buddy is allocated: moved.  u: 64 bytes, or an eighth of a
+     * smaller heap. */
+    const size_t u = HEAP / 8u < 64u ? HEAP / 8u : 64u;
+    fresh(&heap, mode, 0, HEAP);
+    void *a = must_allocate(&heap, u, 1);
+    void *b = must_allocate(&heap, u, 1);
+    fill(a, u, 4);
+    fill(b, u, 5);
     p = a;
-    tap_is_status(chop_try_reallocate(&heap, &p, 64, 128, 1), CHOP_OK,
-                  "%s: grow 64 -> 128 with the buddy allocated", m);
-    tap_ok(p != a && ((uintptr_t)p & 127u) == 0, "%s: ... moved to an aligned block", m);
-    tap_ok(verify(p, 64, 4) && verify(b, 64, 5), "%s: ... contents kept, neighbour intact", m);
+    tap_is_status(chop_try_reallocate(&heap, &p, u, 2u * u, 1), CHOP_OK,
+                  "%s: grow %zu -> %zu with the buddy allocated", m, u, 2u * u);
+    tap_ok(p != a && ((uintptr_t)p % (2u * u)) == 0, "%s: ... moved to an aligned block", m);
+    tap_ok(verify(p, u, 4) && verify(b, u, 5), "%s: ... contents kept, neighbour intact", m);
     tap_is_size(stats_of(&heap).live_allocations, 2, "%s: ... the old block freed", m);
-    tap_is_status(chop_try_deallocate(&heap, a, 64, 1), CHOP_ERR_DOUBLE_FREE,
+    tap_is_status(chop_try_deallocate(&heap, a, u, 1), CHOP_ERR_DOUBLE_FREE,
                   "%s: ... the old pointer is stale", m);
 
     /* Growing the upper buddy: moved too. */
     p = b;
-    tap_is_status(chop_try_reallocate(&heap, &p, 64, 256, 1), CHOP_OK, "%s: grow an upper buddy",
-                  m);
-    tap_ok(p != b && verify(p, 64, 5), "%s: ... moved, contents kept", m);
+    tap_is_status(chop_try_reallocate(&heap, &p, u, 4u * u, 1), CHOP_OK,
+                  "%s: grow an upper buddy", m);
+    tap_ok(p != b && verify(p, u, 5), "%s: ... moved, contents kept", m);
 
-    /* Growing when the buddy is free but split: moved. */
-    fresh(&heap, mode, 0, ARENA);
-    a = must_allocate(&heap, 64, 1);
-    b = must_allocate(&heap, 32, 1);
-    void *c = must_allocate(&heap, 32, 1);
-    tap_is_status(chop_try_deallocate(&heap, b, 32, 1), CHOP_OK, "%s: half of a's buddy freed", m);
-    fill(a, 64, 6);
+    /* Growing when the buddy is free but split: moved.  v: 64 bytes, or a quarter of a
+     * smaller heap; its buddy is split in halves. */
+    const size_t v = HEAP / 4u < 64u ? HEAP / 4u : 64u;
+    fresh(&heap, mode, 0, HEAP);
+    a = must_allocate(&heap, v, 1);
+    b = must_allocate(&heap, v / 2u, 1);
+    void *c = must_allocate(&heap, v / 2u, 1);
+    tap_is_status(chop_try_deallocate(&heap, b, v / 2u, 1), CHOP_OK,
+                  "%s: half of a's buddy freed", m);
+    fill(a, v, 6);
     p = a;
-    tap_is_status(chop_try_reallocate(&heap, &p, 64, 128, 1), CHOP_OK,
-                  "%s: grow 64 -> 128 with the buddy split", m);
-    tap_ok(p != a && verify(p, 64, 6), "%s: ... moved, contents kept", m);
+    tap_is_status(chop_try_reallocate(&heap, &p, v, 2u * v, 1), CHOP_OK,
+                  "%s: grow %zu -> %zu with the buddy split", m, v, 2u * v);
+    tap_ok(p != a && verify(p, v, 6), "%s: ... moved, contents kept", m);
     tap_ok(chop_check(&heap) == CHOP_OK && c != NULL, "%s: ... chop_check passes", m);
 
     /* A block whose parent is not a node (the region is that one block) cannot grow,
-     * whether it is a lower (offset 0) or an upper (offset 64) buddy. */
-    for (size_t offset = 0; offset <= 64; offset += 64) {
-        fresh(&heap, mode, offset, 64);
-        p = must_allocate(&heap, 64, 1);
+     * whether it is a lower (offset 0) or an upper (offset w) buddy. */
+    const size_t w = HEAP / 2u < 64u ? HEAP / 2u : 64u;
+    for (size_t offset = 0; offset <= w; offset += w) {
+        fresh(&heap, mode, offset, w);
+        p = must_allocate(&heap, w, 1);
         take(&heap);
-        tap_is_status(chop_try_reallocate(&heap, &p, 64, 128, 1), CHOP_ERR_OUT_OF_MEMORY,
-                      "%s: grow the only block of a 64-byte heap at offset %zu", m, offset);
+        tap_is_status(chop_try_reallocate(&heap, &p, w, 2u * w, 1), CHOP_ERR_OUT_OF_MEMORY,
+                      "%s: grow the only block of a %zu-byte heap at offset %zu", m, w, offset);
         tap_ok(p == arena + offset && unchanged(&heap, 1), "%s: ... refused, heap unchanged",
                m);
     }
 
     /* Out of memory: nothing changes but failed_requests. */
-    fresh(&heap, mode, 0, ARENA);
-    a = must_allocate(&heap, ARENA / 2, 1);
-    b = must_allocate(&heap, ARENA / 2, 1);
-    fill(a, ARENA / 2, 7);
+    fresh(&heap, mode, 0, HEAP);
+    a = must_allocate(&heap, HEAP / 2, 1);
+    b = must_allocate(&heap, HEAP / 2, 1);
+    fill(a, HEAP / 2, 7);
     p = a;
     take(&heap);
-    tap_is_status(chop_try_reallocate(&heap, &p, ARENA / 2, ARENA / 2 + 1, 1),
+    tap_is_status(chop_try_reallocate(&heap, &p, HEAP / 2, HEAP / 2 + 1, 1),
                   CHOP_ERR_OUT_OF_MEMORY, "%s: grow in a full heap", m);
-    tap_ok(p == a && verify(a, ARENA / 2, 7) && unchanged(&heap, 1),
+    tap_ok(p == a && verify(a, HEAP / 2, 7) && unchanged(&heap, 1),
            "%s: ... *ptr, contents and heap unchanged; failed_requests + 1", m);
 
     /* Refusals of the new layout, then of the old block. */
@@ -253,13 +285,13 @@ static void test_reallocate(int mode)
         chop_status want;
         size_t failed;
     } refused[] = {
-        {"new size 0", a, ARENA / 2, 0, 1, CHOP_ERR_INVALID_LAYOUT, 1},
-        {"new size past the largest block", a, ARENA / 2, LARGEST + 1u, 1, CHOP_ERR_TOO_LARGE, 1},
+        {"new size 0", a, HEAP / 2, 0, 1, CHOP_ERR_INVALID_LAYOUT, 1},
+        {"new size past the largest block", a, HEAP / 2, LARGEST + 1u, 1, CHOP_ERR_TOO_LARGE, 1},
         {"old size 0", a, 0, 8, 1, CHOP_ERR_INVALID_LAYOUT, 0},
-        {"alignment 3", a, ARENA / 2, 8, 3, CHOP_ERR_INVALID_LAYOUT, 0},
+        {"alignment 3", a, HEAP / 2, 8, 3, CHOP_ERR_INVALID_LAYOUT, 0},
         {"a pointer outside the heap", &heap, 16, 8, 1, CHOP_ERR_OUTSIDE_HEAP, 0},
         {"a misaligned pointer", (unsigned char *)a + 16, 64, 8, 1, CHOP_ERR_MISALIGNED, 0},
-        {"a wrong old size", a, 100, 8, 1,
+        {"a wrong old size", a, small, 8, 1,
          mode == MODE_BITMAP ? CHOP_ERR_SIZE_MISMATCH : CHOP_OK, 0},
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
@@ -282,10 +314,10 @@ static void test_reallocate(int mode)
     tap_is_status(chop_try_reallocate(&heap, &p, 8, 8, 1), CHOP_ERR_NULL_ARGUMENT,
                   "%s: reallocate with *ptr NULL", m);
     tap_ok(unchanged(&heap, 0), "%s: ... heap unchanged", m);
-    tap_is_status(chop_try_deallocate(&heap, b, ARENA / 2, 1), CHOP_OK, "%s: free b", m);
+    tap_is_status(chop_try_deallocate(&heap, b, HEAP / 2, 1), CHOP_OK, "%s: free b", m);
     p = b;
     take(&heap);
-    tap_is_status(chop_try_reallocate(&heap, &p, ARENA / 2, 8, 1), CHOP_ERR_DOUBLE_FREE,
+    tap_is_status(chop_try_reallocate(&heap, &p, HEAP / 2, 8, 1), CHOP_ERR_DOUBLE_FREE,
                   "%s: reallocate a freed block", m);
     tap_ok(p == b && unchanged(&heap, 0), "%s: ... *ptr and heap unchanged", m);
 }
@@ -302,11 +334,15 @@ static void test_random_reallocations(int mode)
     uint32_t rng = 12345u;
     unsigned moved = 0, in_place = 0, refused = 0, bad = 0;
 
-    fresh(&heap, mode, 0, ARENA);
+    /* Sizes up to 400 bytes in a 4 KiB heap (two minimum blocks at least), in up to
+     * SLOTS blocks: as many as half the heap holds at the largest size. */
+    const size_t most = S(400) < 2u * MIN_BLOCK ? 2u * MIN_BLOCK : S(400);
+    const unsigned slots = HEAP / (most / 2u) < SLOTS ? (unsigned)(HEAP / (most / 2u)) : SLOTS;
+    fresh(&heap, mode, 0, HEAP);
     for (unsigned step = 0; step < STEPS && !bad; step++) {
         rng = rng * 1103515245u + 12345u;
-        unsigned i = (rng >> 8) % SLOTS;
-        size_t want = 1u + (rng >> 16) % 400u;
+        unsigned i = (rng >> 8) % slots;
+        size_t want = 1u + (rng >> 16) % most;
         if (!ptr[i]) {
             if (chop_try_allocate(&heap, want, 1, &ptr[i]) == CHOP_OK) {
                 size[i] = want;
@@ -344,7 +380,7 @@ static void test_random_reallocations(int mode)
     for (unsigned i = 0; i < SLOTS; i++)
         if (ptr[i] && chop_try_deallocate(&heap, ptr[i], size[i], 1) != CHOP_OK)
             bad = 1;
-    tap_ok(!bad && stats_of(&heap).free_bytes == ARENA, "%s: ... and everything frees", m);
+    tap_ok(!bad && stats_of(&heap).free_bytes == HEAP, "%s: ... and everything frees", m);
 }
 
 static void test_malloc_family(int mode)
@@ -352,26 +388,30 @@ static void test_malloc_family(int mode)
     const char *m = mode_name(mode);
     chop_heap heap;
 
-    fresh(&heap, mode, 0, ARENA);
+    /* 100, 10 * 10, 40 and 400 bytes in a 4 KiB heap. */
+    const size_t ps = S(100) ? S(100) : 1u, zs = S(100) < 10u ? 10u : S(100);
+    const size_t r0 = S(40) ? S(40) : 1u;
+    const size_t rs = S(400) < 2u * MIN_BLOCK ? 2u * MIN_BLOCK : S(400);
+    fresh(&heap, mode, 0, HEAP);
     tap_ok(chop_malloc(&heap, 0) == NULL, "%s: chop_malloc(0) is NULL", m);
     tap_ok(chop_malloc(NULL, 8) == NULL, "%s: chop_malloc with a NULL heap is NULL", m);
-    tap_ok(chop_malloc(&heap, ARENA + 1u) == NULL, "%s: chop_malloc too large is NULL", m);
-    unsigned char *p = chop_malloc(&heap, 100);
+    tap_ok(chop_malloc(&heap, HEAP + 1u) == NULL, "%s: chop_malloc too large is NULL", m);
+    unsigned char *p = chop_malloc(&heap, ps);
     size_t max_align = alignof(max_align_t);
     tap_ok(p != NULL && ((uintptr_t)p % (max_align < 128 ? max_align : 128)) == 0,
-           "%s: chop_malloc(100) is aligned to alignof(max_align_t)", m);
+           "%s: chop_malloc(%zu) is aligned to alignof(max_align_t)", m, ps);
     unsigned char *q = chop_malloc(&heap, 1);
     tap_ok(q != NULL && ((uintptr_t)q % MIN_BLOCK) == 0,
            "%s: chop_malloc(1) is aligned to its block", m);
 
     /* calloc: zeroes memory that held data. */
-    memset(p, 0xAB, 100);
-    tap_is_status(chop_try_deallocate(&heap, p, 100, 1), CHOP_OK, "%s: free the dirty block", m);
-    unsigned char *z = chop_calloc(&heap, 10, 10);
+    memset(p, 0xAB, ps);
+    tap_is_status(chop_try_deallocate(&heap, p, ps, 1), CHOP_OK, "%s: free the dirty block", m);
+    unsigned char *z = chop_calloc(&heap, 10, zs / 10u);
     int zero = z != NULL;
-    for (size_t i = 0; zero && i < 100; i++)
+    for (size_t i = 0; zero && i < zs / 10u * 10u; i++)
         zero = z[i] == 0;
-    tap_ok(zero, "%s: chop_calloc(10, 10) returns 100 zero bytes", m);
+    tap_ok(zero, "%s: chop_calloc(10, %zu) returns %zu zero bytes", m, zs / 10u, zs / 10u * 10u);
     size_t failed = stats_of(&heap).failed_requests;
     tap_ok(chop_calloc(&heap, SIZE_MAX / 2u + 1u, 2) == NULL,
            "%s: chop_calloc whose product overflows is NULL", m);
@@ -391,7 +431,7 @@ static void test_malloc_family(int mode)
            "%s: chop_calloc of 0 bytes is NULL", m);
     tap_is_size(stats_of(&heap).failed_requests, failed,
                 "%s: ... none of them reached the heap", m);
-    tap_ok(chop_calloc(&heap, 2, ARENA) == NULL && stats_of(&heap).failed_requests == failed + 1u,
+    tap_ok(chop_calloc(&heap, 2, HEAP) == NULL && stats_of(&heap).failed_requests == failed + 1u,
            "%s: chop_calloc larger than the heap is NULL, a failed request", m);
     tap_ok(chop_calloc(&heap, ((size_t)1 << half) - 1u, ((size_t)1 << half) + 1u) == NULL &&
            stats_of(&heap).failed_requests == failed + 2u,
@@ -399,25 +439,26 @@ static void test_malloc_family(int mode)
            half, half);
 
     /* realloc: NULL allocates, 0 frees. */
-    unsigned char *r = chop_realloc(&heap, NULL, 40);
-    tap_ok(r != NULL, "%s: chop_realloc(NULL, 40) allocates", m);
+    unsigned char *r = chop_realloc(&heap, NULL, r0);
+    tap_ok(r != NULL, "%s: chop_realloc(NULL, %zu) allocates", m, r0);
     if (mode == MODE_FREELIST) {
-        fill(r, 40, 8);
+        fill(r, r0, 8);
         take(&heap);
-        tap_ok(chop_realloc(&heap, r, 400) == NULL && verify(r, 40, 8) && unchanged(&heap, 0),
+        tap_ok(chop_realloc(&heap, r, rs) == NULL && verify(r, r0, 8) && unchanged(&heap, 0),
                "%s: chop_realloc of a block returns NULL, block and heap untouched", m);
         tap_ok(chop_realloc(&heap, r, 0) == NULL && unchanged(&heap, 0),
                "%s: chop_realloc(p, 0) cannot free either", m);
         return;
     }
-    fill(r, 40, 8);
-    unsigned char *r2 = chop_realloc(&heap, r, 400);
-    tap_ok(r2 != NULL && verify(r2, 40, 8), "%s: chop_realloc(p, 400) keeps the contents", m);
-    tap_is_size(chop_usable_size(&heap, r2), 512, "%s: ... in a 512-byte block", m);
+    fill(r, r0, 8);
+    unsigned char *r2 = chop_realloc(&heap, r, rs);
+    tap_ok(r2 != NULL && verify(r2, r0, 8), "%s: chop_realloc(p, %zu) keeps the contents", m, rs);
+    tap_is_size(chop_usable_size(&heap, r2), block_for(rs, 1), "%s: ... in a %zu-byte block", m,
+                block_for(rs, 1));
     take(&heap);
-    tap_ok(chop_realloc(&heap, r2, ARENA) == NULL && verify(r2, 40, 8) && unchanged(&heap, 1),
+    tap_ok(chop_realloc(&heap, r2, HEAP) == NULL && verify(r2, r0, 8) && unchanged(&heap, 1),
            "%s: chop_realloc too large is NULL, block untouched", m);
-    tap_ok(chop_realloc(&heap, r2 + 16, 8) == NULL && unchanged(&heap, 1),
+    tap_ok(chop_realloc(&heap, r2 + MIN_BLOCK, 8) == NULL && unchanged(&heap, 1),
            "%s: chop_realloc of an interior pointer is NULL, heap untouched", m);
     tap_ok(chop_realloc(NULL, r2, 8) == NULL && unchanged(&heap, 1),
            "%s: chop_realloc with a NULL heap is NULL", m);
@@ -426,7 +467,7 @@ static void test_malloc_family(int mode)
            "%s: chop_realloc(p, 0) frees p and returns NULL", m);
     chop_free(&heap, q);
     chop_free(&heap, z);
-    tap_is_size(stats_of(&heap).free_bytes, ARENA, "%s: chop_free returns the rest", m);
+    tap_is_size(stats_of(&heap).free_bytes, HEAP, "%s: chop_free returns the rest", m);
 }
 
 int main(void)
@@ -435,15 +476,15 @@ int main(void)
         if (!mode_runs(mode))
             continue;
         int bm = mode == MODE_BITMAP;
-        /* The fixtures place blocks in the arena as one block; the random run and the
-         * malloc family grow blocks to 512 bytes. */
-        if (block_exists(ARENA, bm ? 52u : 4u, "chop_try_free's scene: the arena as one block"))
+        /* Each fixture is one block of min(4 KiB, largest), of eight minimum blocks at
+         * least (its blocks scale with it). */
+        if (block_exists(FIXTURE_NEEDS, bm ? 52u : 4u, "chop_try_free's scene"))
             test_try_free(mode);
-        if (block_exists(ARENA, bm ? 53u : 51u, "reallocation in place: the arena as one block"))
+        if (block_exists(FIXTURE_NEEDS, bm ? 53u : 51u, "reallocation in place"))
             test_reallocate(mode);
-        if (block_exists(512u, 3u, "the random reallocations up to 400 bytes"))
+        if (block_exists(FIXTURE_NEEDS, 3u, "the random reallocations"))
             test_random_reallocations(mode);
-        if (block_exists(512u, bm ? 19u : 14u, "chop_realloc(p, 400)"))
+        if (block_exists(FIXTURE_NEEDS, bm ? 23u : 18u, "the malloc family"))
             test_malloc_family(mode);
     }
     return tap_done();
