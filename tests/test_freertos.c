@@ -74,6 +74,25 @@ void test_trace_free(void *address, size_t size)
     last_traced_size = size;
 }
 
+/* Request sizes, capped to the largest block of small --with-max-order builds. */
+#define FIRST (LARGEST >= 128u ? (size_t)100 : (size_t)LARGEST)
+#define SECOND (LARGEST >= 64u ? (size_t)64 : (size_t)LARGEST)
+#define BIG (LARGEST >= 4096u ? (size_t)4096 : (size_t)LARGEST)
+
+/* The block a request of n bytes gets. */
+static size_t block_of(size_t n)
+{
+    return pow2(expected_order(n, portBYTE_ALIGNMENT));
+}
+
+/* The port's heap, where chop_init_region() puts it: at ucHeap's first multiple of
+ * the structure's alignment. */
+static const chop_heap *port_heap(void)
+{
+    uintptr_t a = (uintptr_t)ucHeap, align = _Alignof(chop_heap);
+    return (const chop_heap *)((a + align - 1u) & ~(align - 1u));
+}
+
 static int in_heap(const void *p, size_t size)
 {
     uintptr_t a = (uintptr_t)p, lo = (uintptr_t)ucHeap;
@@ -88,29 +107,30 @@ static void test_allocate_and_free(void)
            (size_t)configTOTAL_HEAP_SIZE);
 
     unsigned before = suspensions;
-    void *p = pvPortMalloc(100);
-    tap_ok(p != NULL && in_heap(p, 100) && (uintptr_t)p % portBYTE_ALIGNMENT == 0,
-           "pvPortMalloc(100): a block in ucHeap, aligned to portBYTE_ALIGNMENT");
+    void *p = pvPortMalloc(FIRST);
+    tap_ok(p != NULL && in_heap(p, FIRST) && (uintptr_t)p % portBYTE_ALIGNMENT == 0,
+           "pvPortMalloc(%zu): a block in ucHeap, aligned to portBYTE_ALIGNMENT", FIRST);
     tap_ok(suspensions == before + 1u && suspended == 0,
            "... with the scheduler suspended once and resumed");
-    tap_ok(last_traced == p && last_traced_size == 100, "... and traceMALLOC(block, 100)");
-    tap_is_size(xPortGetFreeHeapSize(), fresh - 128u, "... a 128-byte block: 128 bytes less free");
-    memset(p, 0xAB, 100);
+    tap_ok(last_traced == p && last_traced_size == FIRST, "... and traceMALLOC(block, %zu)", FIRST);
+    tap_is_size(xPortGetFreeHeapSize(), fresh - block_of(FIRST),
+                "... a %zu-byte block: as many bytes less free", block_of(FIRST));
+    memset(p, 0xAB, FIRST);
 
     vPortFree(p);
-    tap_ok(last_traced == p && last_traced_size == 128 && traced_frees == 1,
-           "vPortFree: traceFREE(block, its 128 bytes)");
+    tap_ok(last_traced == p && last_traced_size == block_of(FIRST) && traced_frees == 1,
+           "vPortFree: traceFREE(block, its %zu bytes)", block_of(FIRST));
     tap_is_size(xPortGetFreeHeapSize(), fresh, "... and the heap is whole again");
 
     unsigned asserted = asserts;
     vPortFree(p);
     tap_ok(asserts == asserted + 1u && xPortGetFreeHeapSize() == fresh && traced_frees == 1,
            "a second vPortFree fails configASSERT and changes nothing");
-    void *q = pvPortMalloc(64);
-    vPortFree((unsigned char *)q + 8);
+    void *q = pvPortMalloc(SECOND);
+    vPortFree((unsigned char *)q + MIN_BLOCK / 2u);
     int local;
     vPortFree(&local);
-    tap_ok(asserts == asserted + 3u && xPortGetFreeHeapSize() == fresh - 64u,
+    tap_ok(asserts == asserted + 3u && xPortGetFreeHeapSize() == fresh - block_of(SECOND),
            "an interior pointer and a foreign one fail configASSERT; the block stays live");
     vPortFree(q);
     vPortFree(NULL);
@@ -118,11 +138,12 @@ static void test_allocate_and_free(void)
            "vPortFree(NULL) does nothing");
 
     /* pvPortCalloc zeroes memory that held data. */
-    unsigned char *z = pvPortCalloc(10, 10);
-    int zero = z != NULL && in_heap(z, 100);
-    for (size_t i = 0; zero && i < 100; i++)
+    unsigned char *z = pvPortCalloc(4, FIRST / 4u);
+    int zero = z != NULL && in_heap(z, FIRST);
+    for (size_t i = 0; zero && i < FIRST; i++)
         zero = z[i] == 0;
-    tap_ok(zero && z == p, "pvPortCalloc(10, 10): 100 zero bytes, in the block that held 0xAB");
+    tap_ok(zero && z == p, "pvPortCalloc(4, %zu): %zu zero bytes, in the block that held 0xAB",
+           FIRST / 4u, FIRST);
     vPortFree(z);
 }
 
@@ -158,7 +179,7 @@ static void test_statistics(void)
            stats.xNumberOfFreeBlocks);
 
     void *small = pvPortMalloc(8);
-    void *big = pvPortMalloc(4096);
+    void *big = pvPortMalloc(BIG);
     size_t low = xPortGetFreeHeapSize();
     vPortFree(big);
     vPortGetHeapStats(&stats);
@@ -167,9 +188,21 @@ static void test_statistics(void)
     tap_ok(stats.xMinimumEverFreeBytesRemaining == low && xPortGetMinimumEverFreeHeapSize() == low &&
                low < xPortGetFreeHeapSize(),
            "the minimum ever free is the low point, %zu bytes", low);
-    tap_ok(stats.xSizeOfSmallestFreeBlockInBytes == MIN_BLOCK && stats.xNumberOfFreeBlocks > 1,
-           "with a minimum block live, the smallest free block is its buddy, %zu bytes",
-           (size_t)MIN_BLOCK);
+    /* The free blocks FreeRTOS is told of are those of the heap inside ucHeap. */
+    chop_stats inside = stats_of(port_heap());
+    size_t blocks = 0, smallest = 0;
+    for (unsigned k = CHOPALLOC_MAX_ORDER; k-- > 0;) {
+        if (inside.free_blocks[k] != 0) {
+            blocks += inside.free_blocks[k];
+            smallest = pow2(k);
+        }
+    }
+    tap_ok(stats.xSizeOfSmallestFreeBlockInBytes == smallest &&
+               stats.xNumberOfFreeBlocks == blocks &&
+               stats.xSizeOfLargestFreeBlockInBytes == inside.largest_free_block &&
+               stats.xAvailableHeapSpaceInBytes == inside.free_bytes,
+           "the free blocks reported are the heap's: %zu, from %zu to %zu bytes", blocks,
+           smallest, inside.largest_free_block);
     xPortResetHeapMinimumEverFreeHeapSize();
     tap_is_size(xPortGetMinimumEverFreeHeapSize(), xPortGetFreeHeapSize(),
                 "xPortResetHeapMinimumEverFreeHeapSize: the minimum is the free size now");

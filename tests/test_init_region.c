@@ -197,7 +197,7 @@ int main(void)
         test_sweep(use_bitmap);
         test_region(use_bitmap, 0, REGION);
         test_region(use_bitmap, 3, REGION - 5u);
-        test_region(use_bitmap, MIN_BLOCK + 1u, 1000);
+        test_region(use_bitmap, MIN_BLOCK + 1u, sizeof(chop_heap) + 1000u);
     }
     if (CHOPALLOC_HAVE_BITMAP)
         test_bitmap_checks();
