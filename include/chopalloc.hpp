@@ -51,11 +51,21 @@ namespace chop {
 
 /** @cond CHOP_PRIVATE */
 namespace detail {
+/* CHOP_MIN_BLOCK_SIZE, CHOP_LARGEST_BLOCK_SIZE and CHOP_BITMAP_WORDS() without their
+ * C casts, so that code built with -Wold-style-cast -Werror can include this header
+ * (tests/test_pmr.cpp checks that they agree with the macros). */
+constexpr std::size_t min_block = std::size_t{1} << CHOP_MIN_ORDER;
+constexpr std::size_t largest_block = std::size_t{1} << (CHOPALLOC_MAX_ORDER - 1);
+constexpr std::size_t bitmap_words(std::size_t size) noexcept
+{
+    return (size / min_block * 2u + 63u) / 64u;
+}
+
 /* The largest power of two not above n (n > 0), capped at the largest block. */
 constexpr std::size_t region_align(std::size_t n) noexcept
 {
     std::size_t a = 1;
-    while (a <= n / 2 && a < CHOP_LARGEST_BLOCK_SIZE) {
+    while (a <= n / 2 && a < largest_block) {
         a *= 2;
     }
     return a;
@@ -236,7 +246,7 @@ constexpr mode default_mode = CHOPALLOC_HAVE_BITMAP ? mode::bitmap : mode::free_
 template <std::size_t Bytes, mode Mode = default_mode,
           std::size_t Align = detail::region_align(Bytes)>
 class static_resource : public memory_resource {
-    static_assert(Bytes >= CHOP_MIN_BLOCK_SIZE,
+    static_assert(Bytes >= detail::min_block,
                   "chop::static_resource: the region must hold at least one minimum block");
     static_assert(Align != 0 && (Align & (Align - 1)) == 0,
                   "chop::static_resource: Align must be a power of two");
@@ -262,7 +272,7 @@ public:
     static constexpr std::size_t region_size() noexcept { return Bytes; }
 
 private:
-    static constexpr std::size_t words_ = Mode == mode::bitmap ? CHOP_BITMAP_WORDS(Bytes) : 0;
+    static constexpr std::size_t words_ = Mode == mode::bitmap ? detail::bitmap_words(Bytes) : 0;
 
     std::uint64_t *bitmap_ptr() noexcept { return words_ ? bitmap_ : nullptr; }
     static constexpr std::size_t bitmap_words() noexcept { return words_; }

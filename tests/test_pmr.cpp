@@ -30,6 +30,14 @@
 #define HAVE_RTTI 0
 #endif
 
+/* The header's cast-free copies of the C macros. */
+static_assert(chop::detail::min_block == CHOP_MIN_BLOCK_SIZE, "CHOP_MIN_BLOCK_SIZE");
+static_assert(chop::detail::largest_block == CHOP_LARGEST_BLOCK_SIZE, "CHOP_LARGEST_BLOCK_SIZE");
+static_assert(chop::detail::bitmap_words(16384) == CHOP_BITMAP_WORDS(16384) &&
+                  chop::detail::bitmap_words(1000) == CHOP_BITMAP_WORDS(1000) &&
+                  chop::detail::bitmap_words(8) == CHOP_BITMAP_WORDS(8),
+              "CHOP_BITMAP_WORDS");
+
 namespace {
 
 /* 16 KiB: one block even at the smallest --with-max-order with 64-bit pointers (16,
