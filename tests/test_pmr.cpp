@@ -3,11 +3,14 @@
  * std::pmr containers, in both modes; which hook each refusal reaches; equality.
  * Built twice by make check: as is (tests/test_pmr) and with -fno-exceptions
  * -fno-rtti (tests/test_pmr_noexcept), where the tests that need a throw or a
- * dynamic_cast are reported as skipped.
+ * dynamic_cast are reported as skipped.  The default hooks, which abort, run in
+ * child processes (fork) where there are any.
  * SPDX-License-Identifier: MIT
  */
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory_resource>
 #include <new>
@@ -18,6 +21,15 @@
 
 #include "chopalloc.hpp"
 #include "tap.h"
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <csignal>
+#include <sys/wait.h>
+#include <unistd.h>
+#define HAVE_FORK 1
+#else
+#define HAVE_FORK 0
+#endif
 
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
 #define HAVE_EXCEPTIONS 1
@@ -367,6 +379,55 @@ protected:
     }
 };
 
+#if HAVE_FORK
+/* Whether f() ends a child process with SIGABRT. */
+template <typename F>
+bool aborts(F f)
+{
+    std::fflush(stdout);
+    const pid_t pid = fork();
+    if (pid == 0) {
+        f();
+        _exit(0);
+    }
+    int status = 0;
+    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
+           WTERMSIG(status) == SIGABRT;
+}
+#endif
+
+/* The default hooks, in a child process. */
+void defaults()
+{
+#if HAVE_FORK
+    tap_ok(aborts([] {
+               chop::static_resource<256, chop::mode::free_list> pool;
+               int x = 0;
+               pool.deallocate(&x, sizeof x, alignof(int));
+           }),
+           "the default on_refused_free() aborts");
+#if HAVE_EXCEPTIONS
+    tap_ok(aborts([] {
+               chop::static_resource<256, chop::mode::free_list> pool;
+               try {
+                   static_cast<void>(pool.allocate(512, 1));
+               } catch (const std::bad_alloc &) {
+                   std::abort();
+               }
+           }),
+           "a refused allocation throws std::bad_alloc");
+#else
+    tap_ok(aborts([] {
+               chop::static_resource<256, chop::mode::free_list> pool;
+               static_cast<void>(pool.allocate(512, 1));
+           }),
+           "without exceptions, a refused allocation aborts");
+#endif
+#else
+    tap_skip(2, "no fork(): the default hooks, which abort, are not tested");
+#endif
+}
+
 } // namespace
 
 int main()
@@ -390,5 +451,6 @@ int main()
     int x = 0;
     pool.deallocate(&x, sizeof x, alignof(int));
     tap_is_int(pool.refused, 1, "a static_resource's own on_refused_free() is called");
+    defaults();
     return tap_done();
 }
