@@ -25,6 +25,10 @@
 #define TAP_NORETURN
 #endif
 
+#ifdef __cplusplus
+extern "C" { /* tests/test_pmr.cpp links tap.c, compiled as C */
+#endif
+
 /** Announces the number of tests up front; call at most once, before any test. */
 void tap_plan(unsigned count);
 
@@ -65,5 +69,9 @@ unsigned tap_failures(void);
 /** The enumerator's name ("CHOP_ERR_DOUBLE_FREE"), or "(status N)" for other values.
  *  The returned string may live in a static buffer overwritten by the next call. */
 const char *tap_status_name(chop_status status);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CHOP_TESTS_TAP_H */
