@@ -52,8 +52,7 @@ static_assert(chop::detail::bitmap_words(16384) == CHOP_BITMAP_WORDS(16384) &&
 
 namespace {
 
-/* 16 KiB: one block even at the smallest --with-max-order with 64-bit pointers (16,
- * largest block 32 KiB). */
+/* 16 KiB, one block: builds whose largest block is smaller skip the program. */
 constexpr std::size_t region_size = 16384;
 alignas(region_size) unsigned char region[region_size];
 std::uint64_t bitmap[CHOP_BITMAP_WORDS(region_size)];
@@ -432,6 +431,13 @@ void defaults()
 
 int main()
 {
+    if (chop::detail::largest_block < region_size) {
+        /* The containers' scenes grow one block to 8 KiB and expect the region whole. */
+        std::printf("1..0 # SKIP the test needs %zu-byte blocks; this build's largest is %zu "
+                    "(--with-max-order=15 or more)\n",
+                    region_size, static_cast<std::size_t>(chop::detail::largest_block));
+        return 0;
+    }
     if (CHOPALLOC_HAVE_BITMAP) {
         run_mode(true);
     } else {
