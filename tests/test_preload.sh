@@ -21,6 +21,10 @@ if test ! -f "$lib"; then
     echo "1..0 # SKIP $lib not built (configure --enable-preload)"
     exit 0
 fi
+if readelf -d "$lib" 2>/dev/null | grep -q 'NEEDED.*libasan'; then
+    echo "1..0 # SKIP an AddressSanitizer library cannot be preloaded into programs built without it"
+    exit 0
+fi
 if test -n "${TEST_EMULATOR:-}"; then
     echo "1..0 # SKIP the library is for the host, and the programs here are the build machine's"
     exit 0
