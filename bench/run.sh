@@ -9,7 +9,9 @@
 #      BENCH_OUT/build-*, each running the sections that depend on that choice;
 #   4. unless BENCH_QUICK: the churn section again in BENCH_CHURN_RUNS - 1 fresh
 #      processes, and the median over all of them;
-#   5. plots with gnuplot, when it is installed.
+#   5. real programs (tests/preload/) timed with and without libchopalloc-preload.so,
+#      when this build has it;
+#   6. plots with gnuplot, when it is installed.
 #
 # Output: Markdown on stdout, BENCH_OUT/bench.csv, BENCH_OUT/*.png.
 # Environment (set by Makefile.am): top_srcdir, LIBTOOL, BENCH_OUT, BENCH_QUICK,
@@ -281,6 +283,59 @@ if [ -z "$quick" ]; then
                     lat[v[i] " allocate p50"], lat[v[i] " allocate p99.9"],
                     lat[v[i] " free p50"], lat[v[i] " free p99.9"]
         }' "$csv"
+fi
+
+# --- real programs on libchopalloc-preload.so -------------------------------------------
+# The workloads of tests/test_preload.sh, each timed as it is and with the library
+# preloaded: the median wall time of BENCH_PRELOAD_RUNS runs (1 with BENCH_QUICK).
+preload=preload/.libs/libchopalloc-preload.so
+if [ -f "$preload" ]; then
+    preload=$(pwd)/$preload
+    runs=${BENCH_PRELOAD_RUNS:-5}
+    [ -n "$quick" ] && runs=1
+    work=$srcdir/tests/preload
+    # seconds COMMAND...: the median wall time of $runs runs, in seconds.
+    seconds() {
+        for _ in $(seq "$runs"); do
+            start=$(date +%s%N)
+            "$@" >/dev/null 2>&1
+            end=$(date +%s%N)
+            echo $((end - start))
+        done | sort -n | awk '{ t[NR] = $1 } END { printf "%.3f", t[int((NR + 1) / 2)] / 1e9 }'
+    }
+    echo
+    echo "### Real programs on libchopalloc-preload.so"
+    echo
+    echo "Wall time, median of $runs runs, each program as it is (glibc malloc) and with"
+    echo "\`LD_PRELOAD\` of this build's libchopalloc-preload.so (workloads: tests/preload/)."
+    echo
+    echo "| Program | glibc malloc | chopalloc | ratio |"
+    echo "| --- | ---: | ---: | ---: |"
+    python=$(command -v /usr/bin/python3 || command -v python3 || true)
+    # workload NAME [env LD_PRELOAD=...]: runs NAME's workload, with the prefix given.
+    workload() {
+        name=$1
+        shift
+        case $name in
+            python3) "$@" "$python" "$work/work.py" ;;
+            lua5.4) "$@" lua5.4 "$work/work.lua" ;;
+            sqlite3) "$@" sqlite3 :memory: ".read $work/work.sql" ;;
+        esac
+    }
+    for name in python3 lua5.4 sqlite3; do
+        tool=$name
+        [ "$name" != python3 ] || tool=${python:-python3}
+        if ! command -v "$tool" >/dev/null 2>&1; then
+            echo "| $name | not installed | | |"
+            continue
+        fi
+        plain=$(seconds workload "$name" env)
+        chop=$(seconds workload "$name" env LD_PRELOAD="$preload")
+        ratio=$(awk -v a="$chop" -v b="$plain" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }')
+        echo "| $name | $plain s | $chop s | $ratio |"
+        echo "preload,release,glibc,seconds,$name,$plain" >> "$csv"
+        echo "preload,release,chopalloc,seconds,$name,$chop" >> "$csv"
+    done
 fi
 
 # --- plots ------------------------------------------------------------------------------

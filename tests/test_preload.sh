@@ -8,6 +8,7 @@
 # make check runs it with top_builddir in the environment (configure --enable-preload).
 
 top_builddir=${top_builddir:-.}
+work=${top_srcdir:-.}/tests/preload # the workloads
 EXEEXT=${EXEEXT:-}
 lib=$top_builddir/preload/.libs/libchopalloc-preload.so
 
@@ -88,80 +89,21 @@ for p in /usr/bin/python3 python3; do
     if command -v "$p" > /dev/null 2>&1; then python=$(command -v "$p"); break; fi
 done
 if test -n "$python"; then
-    cat > "$tmp/work.py" <<'EOF'
-import io, json, os, sys, threading, unittest
-
-def work(seed, out):
-    table = {}
-    for i in range(20000):
-        key = "k%d" % ((i * 7919 + seed) % 5003)
-        table.setdefault(key, []).append(str(i) * (i % 7))
-    out[seed] = sum(len(v) for v in table.values())
-
-class Heap(unittest.TestCase):
-    def test_threads(self):
-        out = {}
-        threads = [threading.Thread(target=work, args=(s, out)) for s in range(4)]
-        for t in threads: t.start()
-        for t in threads: t.join()
-        self.assertEqual(sorted(out), [0, 1, 2, 3])
-        print("threads", sorted(out.values()))
-
-    def test_fork(self):
-        pid = os.fork()
-        if pid == 0:
-            data = [json.dumps({"n": i, "s": "x" * i}) for i in range(2000)]
-            os._exit(0 if len(data) == 2000 else 1)
-        _, status = os.waitpid(pid, 0)
-        self.assertEqual(status, 0)
-        print("fork ok")
-
-    def test_json(self):
-        doc = {"items": [{"id": i, "name": "item %d" % i, "tags": list(range(i % 10))} for i in range(5000)]}
-        text = json.dumps(doc, sort_keys=True)
-        self.assertEqual(json.loads(text), doc)
-        print("json", len(text))
-
-# The runner's report (with its timing) is kept out of the output compared.
-result = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(
-    unittest.defaultTestLoader.loadTestsFromTestCase(Heap))
-print("tests", result.testsRun, "failures", len(result.failures), "errors", len(result.errors))
-sys.exit(0 if result.wasSuccessful() else 1)
-EOF
-    compare "python3" "$python" "$tmp/work.py"
+    compare "python3" "$python" "$work/work.py"
 else
     skip "python3: not installed"
     skip "python3: not installed"
 fi
 
 if command -v lua5.4 > /dev/null 2>&1; then
-    cat > "$tmp/work.lua" <<'EOF'
-local t = {}
-for i = 1, 200000 do t[i] = tostring(i) .. string.rep("x", i % 13) end
-local words = {}
-for i = 1, #t, 3 do words[#words + 1] = t[i] end
-table.sort(words)
-local total = 0
-for _, w in ipairs(words) do total = total + #w end
-collectgarbage()
-print(#words, total, words[1], words[#words])
-EOF
-    compare "lua5.4" lua5.4 "$tmp/work.lua"
+    compare "lua5.4" lua5.4 "$work/work.lua"
 else
     skip "lua5.4: not installed"
     skip "lua5.4: not installed"
 fi
 
 if command -v sqlite3 > /dev/null 2>&1; then
-    cat > "$tmp/work.sql" <<'EOF'
-CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT, v REAL);
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
-INSERT INTO t SELECT i, printf('key-%05d', (i * 7919) % 50000), i * 0.5 FROM n;
-CREATE INDEX t_k ON t(k);
-SELECT count(*), sum(v), min(k), max(k) FROM t;
-SELECT k, v FROM t WHERE k BETWEEN 'key-01000' AND 'key-01005' ORDER BY k;
-EOF
-    compare "sqlite3" sqlite3 :memory: ".read $tmp/work.sql"
+    compare "sqlite3" sqlite3 :memory: ".read $work/work.sql"
 else
     skip "sqlite3: not installed"
     skip "sqlite3: not installed"
