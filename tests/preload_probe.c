@@ -20,6 +20,7 @@ static int failures;
 /* Values the compiler cannot see through: its warnings about the misuses below
  * (a huge size, a double free, a free of a local) would stop the build. */
 static volatile size_t huge = SIZE_MAX;
+static volatile size_t not_a_power_of_two = 24;
 static void *volatile opaque;
 
 static void check(int ok, const char *what)
@@ -67,7 +68,8 @@ int main(void)
     void *q = NULL;
     check(posix_memalign(&q, 4096, 100) == 0 && aligned(q, 4096), "posix_memalign(4096)");
     free(q);
-    check(posix_memalign(&q, 24, 8) == EINVAL, "posix_memalign: 24 is not a power of two");
+    check(posix_memalign(&q, not_a_power_of_two, 8) == EINVAL,
+          "posix_memalign: 24 is not a power of two");
     check(posix_memalign(&q, sizeof(void *) / 2u, 8) == EINVAL,
           "posix_memalign: an alignment below sizeof(void *)");
     void *a = aligned_alloc(64, 64), *m = memalign(256, 10), *v = valloc(10), *pv = pvalloc(10);
@@ -76,7 +78,8 @@ int main(void)
               aligned(pv, (size_t)page) && malloc_usable_size(pv) >= (size_t)page,
           "aligned_alloc, memalign, valloc and pvalloc align as asked");
     errno = 0;
-    check(aligned_alloc(3, 8) == NULL && errno == EINVAL, "aligned_alloc(3): EINVAL");
+    check(aligned_alloc(not_a_power_of_two, 8) == NULL && errno == EINVAL,
+          "aligned_alloc(24): EINVAL");
     free(a);
     free(m);
     free(v);
