@@ -9,7 +9,9 @@
  * The heap is built on the first call, in bitmap mode, over memory from mmap():
  * CHOPALLOC_HEAP_SIZE bytes (a number, with an optional K, M or G suffix; 1 GiB by
  * default), reserved without being committed, with its start aligned so that the
- * whole heap is one block when its size is a power of two.  One mutex serialises
+ * whole heap is one block when its size is a power of two no larger than the largest
+ * block.  No single allocation can exceed the largest block: general programs want
+ * the default --with-max-order (32) or at least 27 (64 MiB blocks).  One mutex serialises
  * the calls, and fork() takes it first, so the child's heap is consistent.
  *
  * The functions keep glibc's semantics (errno ENOMEM on failure, EINVAL for a bad
@@ -72,11 +74,10 @@ static int heap_ready(void)
     heap_state = -1;
 
     size_t size = heap_size_wanted();
-    if (size > chop_largest_block_size())
-        size = chop_largest_block_size();
-    /* The largest power of two in size: the start is aligned to it, so that a heap of
-     * 2^k bytes is one block.  Reserve twice as much and keep the aligned part. */
-    size_t align = (size_t)1 << (sizeof(size_t) * 8u - 1u);
+    /* The largest power of two in size, up to the largest block: the start is aligned
+     * to it, so that a heap of 2^k bytes is as few blocks as the build allows.  Reserve
+     * that much more and keep the aligned part. */
+    size_t align = chop_largest_block_size();
     while (align > size)
         align >>= 1;
     size_t words = chop_bitmap_words_needed(size);

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chopalloc.h"
+
 static int failures;
 
 /* Values the compiler cannot see through: its warnings about the misuses below
@@ -34,8 +36,13 @@ static int aligned(const void *p, size_t align)
     return p != NULL && (uintptr_t)p % align == 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    /* For tests/test_preload.sh, without the library: whether real programs fit. */
+    if (argc > 1 && strcmp(argv[1], "--largest-block") == 0) {
+        printf("%zu\n", (size_t)CHOP_LARGEST_BLOCK_SIZE);
+        return 0;
+    }
     char *p = malloc(100);
     check(p != NULL && malloc_usable_size(p) == 128,
           "malloc(100) is a 128-byte block: chopalloc's, not the C library's");

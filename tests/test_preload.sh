@@ -31,6 +31,13 @@ if test -n "${TEST_EMULATOR:-}"; then
     exit 0
 fi
 
+# Real programs make single allocations of several MiB; the probe's need 8 KiB.
+largest=$("$top_builddir/tests/preload_probe$EXEEXT" --largest-block)
+if test "${largest:-0}" -lt 67108864; then
+    echo "1..0 # SKIP real programs need blocks of 64 MiB; this build's largest is $largest bytes (--with-max-order=27 or more)"
+    exit 0
+fi
+
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
