@@ -162,12 +162,11 @@ void *realloc(void *ptr, size_t size)
         return NULL;
     }
     void *moved = NULL;
-    int known;
     lock();
-    known = heap_ready() && chop_usable_size(&heap, ptr) != 0;
-    if (known)
+    if (heap_ready())
         moved = chop_realloc(&heap, ptr, size);
-    else
+    /* Only a failure asks why: no memory, or a pointer the heap did not hand out. */
+    if (moved == NULL && (heap_state <= 0 || chop_usable_size(&heap, ptr) == 0))
         refused_frees++;
     unlock();
     if (moved == NULL)
