@@ -85,12 +85,10 @@ static size_t block_of(size_t n)
     return pow2(expected_order(n, portBYTE_ALIGNMENT));
 }
 
-/* The port's heap, where chop_init_region() puts it: at ucHeap's first multiple of
- * the structure's alignment. */
+/* The port's heap, where chop_init_region() puts it inside ucHeap. */
 static const chop_heap *port_heap(void)
 {
-    uintptr_t a = (uintptr_t)ucHeap, align = _Alignof(chop_heap);
-    return (const chop_heap *)((a + align - 1u) & ~(align - 1u));
+    return (const chop_heap *)region_heap_at((uintptr_t)ucHeap);
 }
 
 static int in_heap(const void *p, size_t size)

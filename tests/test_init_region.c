@@ -30,8 +30,7 @@ static struct layout layout_of(uintptr_t base, size_t size, int use_bitmap)
 {
     struct layout l;
     memset(&l, 0, sizeof l);
-    size_t align = _Alignof(chop_heap);
-    size_t pad = (align - (size_t)(base % align)) % align;
+    size_t pad = (size_t)(region_heap_at(base) - base);
     if (pad + sizeof(chop_heap) > size)
         return l;
     l.heap = base + pad;

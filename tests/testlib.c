@@ -116,6 +116,12 @@ void reclaim(void *mem, size_t n)
 #endif
 }
 
+uintptr_t region_heap_at(uintptr_t base)
+{
+    uintptr_t align = _Alignof(chop_heap);
+    return (base + align - 1u) & ~(align - 1u);
+}
+
 const char *mode_name(int mode)
 {
     return mode == MODE_BITMAP ? "bitmap" : "free-list";

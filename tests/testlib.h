@@ -80,6 +80,10 @@ struct carving {
  *  then at each address the largest aligned order that fits, up to the top order. */
 void carve(uintptr_t base, size_t size, struct carving *c);
 
+/** Where chop_init_region() puts the chop_heap of a region starting at @p base, by
+ *  the contract: the first multiple of its alignment at or after @p base. */
+uintptr_t region_heap_at(uintptr_t base);
+
 /*
  * Region memory seen past the memory checkers.  With memcheck hooks or under
  * AddressSanitizer the library marks free blocks off limits (src/annotate.h), so a test
