@@ -482,3 +482,69 @@ void chopi_free_block(chop_heap *heap, uintptr_t addr, unsigned order)
 {
     free_block(heap, addr, order);
 }
+
+/* --- chop_try_free -------------------------------------------------------------- */
+
+/* The refusals of chopi_live_block(), out of line (see classify_inside()). */
+static CHOPI_OUT_OF_LINE chop_status classify_not_live(const chop_heap *heap, uintptr_t addr)
+{
+    uintptr_t block;
+    unsigned order;
+    int allocated;
+    chop_status status = chopi_block_holding(heap, addr, &block, &order, &allocated);
+    if (status != CHOP_OK)
+        return status;
+    if (!allocated)
+        return CHOP_ERR_DOUBLE_FREE;
+    return block == addr ? CHOP_OK : CHOP_ERR_INTERIOR_POINTER;
+}
+
+/* A live block begins at addr exactly when addr is a minimum-block boundary whose
+ * pair reads START | ALLOC (I5); anything else is classified out of line. */
+static CHOPI_HOT_INLINE chop_status live_block(const chop_heap *heap, uintptr_t addr,
+                                               unsigned *order)
+{
+    if (!chopi_bitmap(heap))
+        return CHOP_ERR_NEEDS_BITMAP;
+    if (addr - heap->start >= heap->end - heap->start) /* below start wraps: one test */
+        return CHOP_ERR_OUTSIDE_HEAP;
+    size_t index = chopi_index(heap, addr);
+    if (CHOPI_UNLIKELY((addr & (CHOP_MIN_BLOCK_SIZE - 1u)) != 0 ||
+                       chopi_bits(heap->bitmap, index) != (CHOPI_START | CHOPI_ALLOC)))
+        return classify_not_live(heap, addr);
+    *order = chopi_block_order(heap, index);
+    return CHOP_OK;
+}
+
+chop_status chopi_live_block(const chop_heap *heap, uintptr_t addr, unsigned *order)
+{
+    return live_block(heap, addr, order);
+}
+
+/* An unsized free: the block's order is read off the bitmap, then as a sized free. */
+static CHOPI_HOT_INLINE chop_status free_unsized(chop_heap *heap, uintptr_t addr)
+{
+    unsigned order = 0;
+    chop_status status = live_block(heap, addr, &order);
+    if (status == CHOP_OK)
+        free_block(heap, addr, order);
+    return status;
+}
+
+/* Under the lock, out of line (see allocate_locked()). */
+static CHOPI_OUT_OF_LINE chop_status free_unsized_locked(chop_heap *heap, uintptr_t addr)
+{
+    chopi_lock(heap);
+    chop_status status = free_unsized(heap, addr);
+    chopi_unlock(heap);
+    return status;
+}
+
+chop_status chop_try_free(chop_heap *heap, void *ptr)
+{
+    if (!heap || !ptr)
+        return CHOP_ERR_NULL_ARGUMENT;
+    if (CHOPI_UNLOCKED_COPY && !heap->lock)
+        return free_unsized(heap, (uintptr_t)ptr);
+    return free_unsized_locked(heap, (uintptr_t)ptr);
+}

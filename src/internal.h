@@ -417,16 +417,48 @@ static inline void chopi_note_peak(chop_heap *heap)
 }
 
 /*
- * Bitmap mode: the order of the block beginning at index (START set): the first
- * power-of-two span after which another block begins.  O(MAX_ORDER).
+ * Bitmap mode: the order of the block beginning at index (START set).  By I1 and I5
+ * the next block begins right after it, so the next START bit after index is at
+ * index + 2^(order - CHOPI_MIN), unless the block ends the heap: the spans are tested
+ * in turn, each block being the node twice as large as the last one tested when no
+ * block begins after that one.  The tests stop at the largest node at the block's
+ * address, so a corrupted bitmap still yields a node.  O(MAX_ORDER).
+ *
+ * 64-bit cores first look at the rest of the index's bitmap word (32 pairs) with one
+ * load and one bit scan: the next START there is the answer, and none there rules
+ * out every span that ends inside the word.
  */
-static inline unsigned chopi_block_order(const chop_heap *heap, size_t index)
+static CHOPI_HOT_INLINE unsigned chopi_block_order(const chop_heap *heap, size_t index)
 {
-    unsigned largest = chopi_largest_node(heap, chopi_address(heap, index));
+    const size_t blocks = chopi_blocks(heap);
+    const uintptr_t addr = chopi_address(heap, index);
     unsigned order = CHOPI_MIN;
-    while (order < largest && !chopi_starts(heap, index + ((size_t)1 << (order - CHOPI_MIN))))
-        order++;
-    return order;
+#if !CHOPI_SPLIT_64
+    size_t word_end = (index | 31u) + 1u; /* where the next bitmap word begins */
+    if (word_end <= blocks) {             /* not inside the heap's last word */
+        uint64_t later = (heap->bitmap[index / 32u] >> (index % 32u * 2u)) >> 2;
+        later &= UINT64_C(0x5555555555555555); /* the START bits after index's */
+        if (later != 0) {
+            size_t span = ((size_t)chopi_lowest_bit(later) >> 1) + 1u;
+            order = chopi_floor_log2(span) + CHOPI_MIN;
+            if ((span & (span - 1u)) == 0 && order <= (unsigned)CHOPI_TOP &&
+                (addr & (chopi_size_of(order) - 1u)) == 0)
+                return order;
+            order = CHOPI_MIN; /* not a node: corrupted; the tests below decide */
+        } else { /* the block reaches the next word: skip to the first span that does */
+            unsigned skip = chopi_floor_log2(((word_end - index) << 1) - 1u) + CHOPI_MIN;
+            if (skip <= (unsigned)CHOPI_TOP && (addr & (chopi_size_of(skip) - 1u)) == 0 &&
+                ((size_t)1 << (skip - CHOPI_MIN)) <= blocks - index)
+                order = skip; /* a node; otherwise corrupted, and all spans are tested */
+        }
+    }
+#endif
+    for (;; order++) {
+        size_t span = (size_t)1 << (order - CHOPI_MIN);
+        if (order >= (unsigned)CHOPI_TOP || 2u * span > blocks - index ||
+            (addr & ((chopi_size_of(order) << 1) - 1u)) != 0 || chopi_starts(heap, index + span))
+            return order;
+    }
 }
 
 /*
@@ -438,7 +470,11 @@ static inline unsigned chopi_block_order(const chop_heap *heap, size_t index)
 chop_status chopi_block_holding(const chop_heap *heap, uintptr_t addr, uintptr_t *block,
                                 unsigned *order, int *allocated);
 
-/* Bitmap mode: whether addr starts a live block (and its order), or why not (resize.c). */
+/*
+ * Bitmap mode: whether addr starts a live block (and its order), or why not: the
+ * refusals of a sized free (outside, in free memory, inside a block), and
+ * CHOP_ERR_NEEDS_BITMAP in free-list mode.  O(1) bit tests and chopi_block_order().
+ */
 chop_status chopi_live_block(const chop_heap *heap, uintptr_t addr, unsigned *order);
 
 /* Resizes the validated live block *ptr of old_order (resize.c). */

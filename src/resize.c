@@ -1,42 +1,9 @@
 /*
- * Calls that find or change a live block's size: chop_try_free(), chop_usable_size()
- * and chop_try_reallocate().
+ * Calls that find or change a live block's size: chop_usable_size() and
+ * chop_try_reallocate().
  * SPDX-License-Identifier: MIT
  */
 #include "annotate.h"
-
-/*
- * Bitmap mode: whether addr is the start of a live block, and its order.  The
- * refusals are those of a sized free: outside, in free memory, inside a block.
- */
-chop_status chopi_live_block(const chop_heap *heap, uintptr_t addr, unsigned *order)
-{
-    if (!chopi_bitmap(heap))
-        return CHOP_ERR_NEEDS_BITMAP;
-    if (addr < heap->start || addr >= heap->end)
-        return CHOP_ERR_OUTSIDE_HEAP;
-    uintptr_t block;
-    int allocated;
-    chop_status status = chopi_block_holding(heap, addr, &block, order, &allocated);
-    if (status != CHOP_OK)
-        return status;
-    if (!allocated)
-        return CHOP_ERR_DOUBLE_FREE;
-    return block == addr ? CHOP_OK : CHOP_ERR_INTERIOR_POINTER;
-}
-
-chop_status chop_try_free(chop_heap *heap, void *ptr)
-{
-    if (!heap || !ptr)
-        return CHOP_ERR_NULL_ARGUMENT;
-    unsigned order;
-    chopi_lock(heap);
-    chop_status status = chopi_live_block(heap, (uintptr_t)ptr, &order);
-    if (status == CHOP_OK)
-        chopi_free_block(heap, (uintptr_t)ptr, order);
-    chopi_unlock(heap);
-    return status;
-}
 
 size_t chop_usable_size(const chop_heap *heap, const void *ptr)
 {
