@@ -5,9 +5,10 @@
 #include "annotate.h"
 
 /*
- * I2 (list shape) and I4: every list is a well-formed doubly linked list of nodes of
- * its order, as long as its count says.  No link is followed before the node holding it
- * is known to lie inside the heap, so a corrupted list cannot make the check fault.
+ * Bitmap mode, I2 (list shape) and I4: every list is a well-formed doubly linked list
+ * of nodes of its order, as long as its count says.  No link is followed before the
+ * node holding it is known to lie inside the heap, so a corrupted list cannot make
+ * the check fault.
  */
 static int free_lists_are_sound(const chop_heap *heap)
 {
@@ -39,6 +40,44 @@ static int free_lists_are_sound(const chop_heap *heap)
         }
         if (count != heap->free_count[k])
             return 0;
+    }
+    return free_bytes == heap->free_bytes;
+}
+
+/*
+ * Free-list mode, I2 (tree shape, T1) and I4: each order's tree holds as many blocks as
+ * counted, each a node of its order, and each is found where its address puts it.
+ * chopi_tree_next() tests every block before reading its links, so a corrupted tree
+ * cannot make the check fault; the searches run once every block has passed.
+ */
+static int trees_are_sound(const chop_heap *heap)
+{
+    uintptr_t free_bytes = 0;
+
+    for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++) {
+        const chop_free_block *block;
+        size_t count = 0;
+        int corrupted = 0;
+
+        if (((heap->nonempty & chopi_bit(k)) != 0) != (heap->free_list[k] != NULL))
+            return 0;
+        if (k < (unsigned)CHOPI_MIN) {
+            if (heap->free_list[k] || heap->free_count[k])
+                return 0;
+            continue;
+        }
+        for (block = chopi_tree_next(heap, k, NULL, &corrupted); block;
+             block = chopi_tree_next(heap, k, block, &corrupted)) {
+            if (count++ == heap->free_count[k])
+                return 0; /* more than counted, or a cycle */
+            free_bytes += chopi_size_of(k);
+        }
+        if (corrupted || count != heap->free_count[k])
+            return 0;
+        for (block = chopi_tree_next(heap, k, NULL, &corrupted); block;
+             block = chopi_tree_next(heap, k, block, &corrupted))
+            if (chopi_tree_find(heap, k, (uintptr_t)block, NULL) != block)
+                return 0;
     }
     return free_bytes == heap->free_bytes;
 }
@@ -121,25 +160,23 @@ static int bitmap_is_sound(const chop_heap *heap)
 }
 
 /*
- * Free-list mode, I1 (free blocks are disjoint) and I3, by comparing every pair of
- * free blocks: O(free blocks^2).
+ * Free-list mode, I1 (free blocks are disjoint) and I3: no free block lies inside a
+ * larger one (nodes nest or are disjoint) and no free block has a free buddy.  The
+ * trees are sound (trees_are_sound()).  O(free blocks * MAX_ORDER * address bits).
  */
 static int free_blocks_are_disjoint(const chop_heap *heap)
 {
     for (unsigned k = CHOPI_MIN; k <= (unsigned)CHOPI_TOP; k++) {
-        for (const chop_free_block *a = heap->free_list[k]; a; a = chopi_next(a)) {
-            uintptr_t a_addr = (uintptr_t)a;
-            for (unsigned j = k; j <= (unsigned)CHOPI_TOP; j++) {
-                for (const chop_free_block *b = j == k ? chopi_next(a) : heap->free_list[j]; b; b = chopi_next(b)) {
-                    uintptr_t b_addr = (uintptr_t)b;
-                    /* Nodes nest or are disjoint, and b is no smaller: overlap iff b holds a. */
-                    if (b_addr <= a_addr && a_addr - b_addr < chopi_size_of(j))
-                        return 0;
-                    if (j == k && (a_addr ^ b_addr) == chopi_size_of(k) &&
-                        chopi_parent_is_node(heap, a_addr, k))
-                        return 0; /* two free buddies left unmerged */
-                }
-            }
+        int corrupted = 0;
+        for (const chop_free_block *b = chopi_tree_next(heap, k, NULL, &corrupted); b;
+             b = chopi_tree_next(heap, k, b, &corrupted)) {
+            uintptr_t addr = (uintptr_t)b;
+            for (unsigned j = k + 1u; j <= (unsigned)CHOPI_TOP; j++)
+                if (chopi_tree_find(heap, j, addr & ~(chopi_size_of(j) - 1u), NULL))
+                    return 0;
+            if (chopi_parent_is_node(heap, addr, k) &&
+                chopi_tree_find(heap, k, addr ^ chopi_size_of(k), NULL))
+                return 0; /* two free buddies left unmerged */
         }
     }
     return 1;
@@ -152,9 +189,9 @@ static int heap_is_sound(const chop_heap *heap)
         return 0;
     if (heap->free_bytes > heap->end - heap->start)
         return 0;
-    if (!free_lists_are_sound(heap))
-        return 0;
-    return heap->bitmap ? bitmap_is_sound(heap) : free_blocks_are_disjoint(heap);
+    if (heap->bitmap)
+        return free_lists_are_sound(heap) && bitmap_is_sound(heap);
+    return trees_are_sound(heap) && free_blocks_are_disjoint(heap);
 }
 
 chop_status chop_check(const chop_heap *heap)

@@ -55,9 +55,7 @@ static CHOPI_HOT_INLINE void push_free(chop_heap *heap, uintptr_t addr, unsigned
     if (head)
         chopi_set_prev(head, block);
     heap->free_list[order] = block;
-    heap->free_count[order]++;
-    heap->nonempty |= chopi_bit(order);
-    heap->free_bytes += chopi_size_of(order);
+    chopi_note_free(heap, order);
 }
 
 static CHOPI_HOT_INLINE void unlink_free(chop_heap *heap, chop_free_block *block,
@@ -72,29 +70,31 @@ static CHOPI_HOT_INLINE void unlink_free(chop_heap *heap, chop_free_block *block
         heap->free_list[order] = next;
     if (next)
         chopi_set_prev(next, prev);
-    heap->free_count[order]--;
-    if (!heap->free_list[order])
-        heap->nonempty &= ~chopi_bit(order);
-    heap->free_bytes -= chopi_size_of(order);
+    chopi_note_unfree(heap, order);
+}
+
+/* Either mode's way of adding a free block: bitmap mode's lists, free-list mode's trees. */
+static CHOPI_HOT_INLINE void add_free(chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    if (chopi_bitmap(heap))
+        push_free(heap, addr, order);
+    else
+        chopi_tree_insert(heap, addr, order);
 }
 
 /* The same for the other files (resize.c), which are off the hot paths. */
 void chopi_push_free(chop_heap *heap, uintptr_t addr, unsigned order)
 {
-    push_free(heap, addr, order);
+    add_free(heap, addr, order);
 }
 
 void chopi_unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
 {
-    unlink_free(heap, block, order);
-}
-
-chop_free_block *chopi_find_free(const chop_heap *heap, uintptr_t addr, unsigned order)
-{
-    chop_free_block *block = heap->free_list[order];
-    while (block && (uintptr_t)block != addr)
-        block = chopi_next(block);
-    return block;
+    chopi_tree_link link;
+    if (chopi_bitmap(heap))
+        unlink_free(heap, block, order);
+    else if (chopi_tree_find(heap, order, (uintptr_t)block, &link))
+        chopi_tree_remove(heap, order, block, link);
 }
 
 /* --- chop_init ------------------------------------------------------------------ */
@@ -188,7 +188,7 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
         top -= chopi_size_of(order);
         if (bitmap)
             chopi_set_bits(bitmap, chopi_index(heap, top), CHOPI_START);
-        push_free(heap, top, order);
+        add_free(heap, top, order);
     }
     return CHOP_OK;
 }
@@ -227,17 +227,25 @@ static CHOPI_HOT_INLINE chop_status allocate(chop_heap *heap, size_t size, size_
     }
 
     unsigned have = chopi_lowest_bit(candidates);
-    chop_free_block *block = heap->free_list[have];
-    uintptr_t addr = (uintptr_t)block;
     /* In locals: the bitmap stores could, for all the compiler knows, change the heap. */
     uint64_t *bitmap = chopi_bitmap(heap);
+    chop_free_block *block;
+    if (bitmap) {
+        block = heap->free_list[have];
+        unlink_free(heap, block, have);
+    } else {
+        block = chopi_tree_pop(heap, have);
+    }
+    uintptr_t addr = (uintptr_t)block;
     size_t index = chopi_index(heap, addr);
-    unlink_free(heap, block, have);
     while (have > order) { /* keep the lower half, free the upper */
         have--;
-        if (bitmap)
+        if (bitmap) {
             chopi_set_bits(bitmap, index + ((size_t)1 << (have - CHOPI_MIN)), CHOPI_START);
-        push_free(heap, addr + chopi_size_of(have), have);
+            push_free(heap, addr + chopi_size_of(have), have);
+        } else {
+            chopi_tree_insert(heap, addr + chopi_size_of(have), have);
+        }
     }
     if (bitmap)
         chopi_set_bits(bitmap, index, CHOPI_ALLOC);
@@ -353,23 +361,22 @@ static CHOPI_HOT_INLINE chop_status classify_bitmap(const chop_heap *heap, uintp
 
 /*
  * Free-list mode: whether the block of this order at addr may be freed, judged by the
- * free lists alone.  O(free blocks).  A claimed block lying wholly in allocated memory
- * is accepted: without a bitmap nothing records where allocations begin.
+ * free blocks alone: refused if addr lies in a free block (of any order), or if a free
+ * block begins inside the claimed one.  One search of each non-empty order's tree:
+ * O(MAX_ORDER * address bits), see tree.c.  A claimed block lying wholly in allocated
+ * memory is accepted: without a bitmap nothing records where allocations begin.
  */
 static CHOPI_OUT_OF_LINE chop_status classify_free_lists(const chop_heap *heap, uintptr_t addr,
                                                          unsigned order)
 {
-    uintptr_t size = chopi_size_of(order);
-    int overlapping = heap->end - addr < size;
+    int overlapping = heap->end - addr < chopi_size_of(order);
 
-    for (unsigned k = CHOPI_MIN; k <= (unsigned)CHOPI_TOP; k++) {
-        for (const chop_free_block *b = heap->free_list[k]; b; b = chopi_next(b)) {
-            uintptr_t free_addr = (uintptr_t)b;
-            if (free_addr <= addr && addr - free_addr < chopi_size_of(k))
-                return CHOP_ERR_DOUBLE_FREE;
-            if (free_addr > addr && free_addr - addr < size)
-                overlapping = 1;
-        }
+    for (uint64_t orders = heap->nonempty; orders != 0; orders &= orders - 1u) {
+        unsigned k = chopi_lowest_bit(orders);
+        if (chopi_tree_find(heap, k, addr & ~(chopi_size_of(k) - 1u), NULL))
+            return CHOP_ERR_DOUBLE_FREE; /* the free block holding addr */
+        if (k < order && !overlapping)
+            overlapping = chopi_tree_any_in(heap, k, addr, order);
     }
     return overlapping ? CHOP_ERR_SIZE_MISMATCH : CHOP_OK;
 }
@@ -399,21 +406,23 @@ static CHOPI_HOT_INLINE void release_bitmap(chop_heap *heap, uintptr_t addr, uns
 }
 
 /*
- * Free-list mode: the same, finding each free buddy on its list.  O(MAX_ORDER * free
- * blocks).  Out of line, so that the bitmap path does not carry its registers.
+ * Free-list mode: the same, finding each free buddy in its order's tree.  O(MAX_ORDER *
+ * address bits).  Out of line, so that the bitmap path does not carry its registers.
  */
 static CHOPI_OUT_OF_LINE void release_free_lists(chop_heap *heap, uintptr_t addr,
                                                  unsigned order)
 {
     while (chopi_parent_is_node(heap, addr, order)) {
-        chop_free_block *free_buddy = chopi_find_free(heap, addr ^ chopi_size_of(order), order);
+        chopi_tree_link link;
+        chop_free_block *free_buddy =
+            chopi_tree_find(heap, order, addr ^ chopi_size_of(order), &link);
         if (!free_buddy)
             break;
-        unlink_free(heap, free_buddy, order);
+        chopi_tree_remove(heap, order, free_buddy, link);
         addr &= ~chopi_size_of(order);
         order++;
     }
-    push_free(heap, addr, order);
+    chopi_tree_insert(heap, addr, order);
 }
 
 /* Whether the block of this order at addr may be freed: the checks of a sized free. */

@@ -11,8 +11,9 @@
  *
  * Invariants of a heap (chop_check() verifies all of them):
  *   I1  the blocks partition [start, end); each block is a node;
- *   I2  a block is free iff it is on free_list[k] for its order k; lists are doubly linked,
- *       free_count[k] is the length of list k and bit k of nonempty is set iff it is non-empty;
+ *   I2  a block is free iff it is in free_list[k] for its order k: in bitmap mode a doubly
+ *       linked list, in free-list mode a search tree (tree.c, T1); free_count[k] is the
+ *       number of blocks there and bit k of nonempty is set iff it is not 0;
  *   I3  no two free blocks of the same order k are buddies whose parent is a node
  *       (freeing merges eagerly), so the set of free blocks is a function of the set of
  *       allocated blocks;
@@ -396,12 +397,55 @@ static inline chop_status chopi_layout_order(size_t size, size_t align, unsigned
     return CHOP_OK;
 }
 
-/* Free lists: O(1) push and unlink of a block of this order. */
+/* The counts kept beside the free blocks of each order (I2, I4). */
+static inline void chopi_note_free(chop_heap *heap, unsigned order)
+{
+    heap->free_count[order]++;
+    heap->nonempty |= chopi_bit(order);
+    heap->free_bytes += chopi_size_of(order);
+}
+
+static inline void chopi_note_unfree(chop_heap *heap, unsigned order)
+{
+    if (--heap->free_count[order] == 0)
+        heap->nonempty &= ~chopi_bit(order);
+    heap->free_bytes -= chopi_size_of(order);
+}
+
+/*
+ * Free blocks of either mode: adding the block of this order at addr, and taking a
+ * free block out.  Bitmap mode: O(1) list operations; free-list mode: O(depth of the
+ * tree) (tree.c).
+ */
 void chopi_push_free(chop_heap *heap, uintptr_t addr, unsigned order);
 void chopi_unlink_free(chop_heap *heap, chop_free_block *block, unsigned order);
 
-/* Free-list mode: the free block of this order at addr, or NULL.  O(list length). */
-chop_free_block *chopi_find_free(const chop_heap *heap, uintptr_t addr, unsigned order);
+/*
+ * Free-list mode's trees (tree.c).  A link is where a block hangs: a side of its
+ * parent, or the root when parent is NULL.  Each call visits at most one block per
+ * address bit from tree_top() down to the order (T2).
+ */
+typedef struct chopi_tree_link {
+    chop_free_block *parent;
+    unsigned side;
+} chopi_tree_link;
+
+/* The free block of this order at addr, or NULL; *link (if given) says where it hangs. */
+chop_free_block *chopi_tree_find(const chop_heap *heap, unsigned order, uintptr_t addr,
+                                 chopi_tree_link *link);
+/* Adds the block at addr, which is not in the tree. */
+void chopi_tree_insert(chop_heap *heap, uintptr_t addr, unsigned order);
+/* Takes out the block that hangs at link, as chopi_tree_find() gave it. */
+void chopi_tree_remove(chop_heap *heap, unsigned order, chop_free_block *block,
+                       chopi_tree_link link);
+/* Takes out some block of this order, which has one. */
+chop_free_block *chopi_tree_pop(chop_heap *heap, unsigned order);
+/* Whether a free block of this order lies in the 2^span_order bytes at addr (aligned). */
+int chopi_tree_any_in(const chop_heap *heap, unsigned order, uintptr_t addr, unsigned span_order);
+/* The block after `block` (NULL: the first) in one pass over the tree, or NULL at the
+ * end.  Checks every block it reads; sets *corrupted and returns NULL if T1 fails. */
+const chop_free_block *chopi_tree_next(const chop_heap *heap, unsigned order,
+                                       const chop_free_block *block, int *corrupted);
 
 /* Allocation and sized free (heap.c); *out is NULL on entry to chopi_allocate(). */
 chop_status chopi_allocate(chop_heap *heap, size_t size, size_t align, void **out);

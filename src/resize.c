@@ -28,7 +28,7 @@ static int can_grow(const chop_heap *heap, uintptr_t addr, unsigned from, unsign
         if ((addr & chopi_size_of(k)) != 0 || !chopi_parent_is_node(heap, addr, k))
             return 0;
         if (chopi_bitmap(heap) ? !chopi_buddy_is_free(heap->bitmap, chopi_index(heap, buddy), k)
-                         : !chopi_find_free(heap, buddy, k))
+                               : !chopi_tree_find(heap, k, buddy, NULL))
             return 0;
     }
     return 1;

@@ -29,18 +29,20 @@ static chop_status next_in_bitmap(const chop_heap *heap, uintptr_t from, uintptr
 
 /*
  * Free-list mode: the free block at `from`, or the allocated span from `from` to the
- * next free block.  O(free blocks).  A free block that now begins before `from` is
- * skipped, as in bitmap mode.
+ * next free block.  O(free blocks * address bits).  A free block that now begins
+ * before `from` is skipped, as in bitmap mode.
  */
-static void next_in_free_lists(const chop_heap *heap, uintptr_t from, uintptr_t *block,
-                               size_t *size, int *allocated)
+static chop_status next_in_free_lists(const chop_heap *heap, uintptr_t from, uintptr_t *block,
+                                      size_t *size, int *allocated)
 {
     while (from < heap->end) {
         /* The lowest free block that ends after from. */
         uintptr_t lowest = heap->end;
         uintptr_t lowest_size = 0;
+        int corrupted = 0;
         for (unsigned k = CHOPI_MIN; k <= (unsigned)CHOPI_TOP; k++) {
-            for (const chop_free_block *b = heap->free_list[k]; b; b = chopi_next(b)) {
+            for (const chop_free_block *b = chopi_tree_next(heap, k, NULL, &corrupted); b;
+                 b = chopi_tree_next(heap, k, b, &corrupted)) {
                 uintptr_t addr = (uintptr_t)b;
                 if (addr < lowest && addr + chopi_size_of(k) > from) {
                     lowest = addr;
@@ -48,21 +50,24 @@ static void next_in_free_lists(const chop_heap *heap, uintptr_t from, uintptr_t 
                 }
             }
         }
+        if (corrupted)
+            return CHOP_ERR_CORRUPTED;
         if (lowest > from) { /* from is in allocated memory */
             *block = from;
             *size = (size_t)(lowest - from);
             *allocated = 1;
-            return;
+            return CHOP_OK;
         }
         if (lowest == from) {
             *block = from;
             *size = (size_t)lowest_size;
             *allocated = 0;
-            return;
+            return CHOP_OK;
         }
         from = lowest + lowest_size;
     }
     *size = 0;
+    return CHOP_OK;
 }
 
 chop_status chop_walk(const chop_heap *heap, chop_visit_fn visit, void *ctx)
@@ -80,7 +85,7 @@ chop_status chop_walk(const chop_heap *heap, chop_visit_fn visit, void *ctx)
         if (chopi_bitmap(heap))
             status = next_in_bitmap(heap, cursor, &block, &size, &allocated);
         else
-            next_in_free_lists(heap, cursor, &block, &size, &allocated);
+            status = next_in_free_lists(heap, cursor, &block, &size, &allocated);
         chopi_unlock(heap);
         if (status != CHOP_OK || size == 0)
             return status;

@@ -891,16 +891,23 @@ static void test_corruption(int mode)
     {
         unsigned char saved[2 * sizeof(void *)];
         unsigned char *b0 = q[0], *b2 = q[2];
-        raw_copy(saved, b0, sizeof saved);
-        raw_copy(b0, b0 + sizeof(void *), sizeof(void *)); /* next := prev */
-        chop_status c1 = chop_check(&fx.heap);
-        raw_copy(b0, saved, sizeof saved);
-        raw_copy(saved, b2, sizeof saved);
-        raw_copy(b2, b2 + sizeof(void *), sizeof(void *));
-        chop_status c2 = chop_check(&fx.heap);
-        raw_copy(b2, saved, sizeof saved);
-        tap_ok(c1 == CHOP_ERR_CORRUPTED && c2 == CHOP_ERR_CORRUPTED,
-               "%s: next overwritten with prev in either list element -> CORRUPTED", m);
+        chop_status c[2];
+        for (int i = 0; i < 2; i++) {
+            unsigned char *b = i ? b2 : b0, *other = i ? b0 : b2;
+            raw_copy(saved, b, sizeof saved);
+            if (mode == MODE_BITMAP) { /* next := prev: a broken forward link */
+                raw_copy(b, b + sizeof(void *), sizeof(void *));
+            } else { /* both children := the other block: a cycle or a block seen twice */
+                raw_copy(b, &other, sizeof(void *));
+                raw_copy(b + sizeof(void *), &other, sizeof(void *));
+            }
+            c[i] = chop_check(&fx.heap);
+            raw_copy(b, saved, sizeof saved);
+        }
+        tap_ok(c[0] == CHOP_ERR_CORRUPTED && c[1] == CHOP_ERR_CORRUPTED,
+               mode == MODE_BITMAP
+                   ? "%s: next overwritten with prev in either list element -> CORRUPTED"
+                   : "%s: either tree block's links aimed at the other -> CORRUPTED", m);
         /* Swap the two elements' links wholesale: a cycle or a broken back link. */
         unsigned char l0[2 * sizeof(void *)], l2[2 * sizeof(void *)];
         raw_copy(l0, b0, sizeof l0);

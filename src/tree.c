@@ -1,0 +1,186 @@
+/*
+ * Free-list mode: each order's free blocks as a digital search tree on their addresses.
+ * SPDX-License-Identifier: MIT
+ *
+ * Without a bitmap, nothing outside the free blocks says where they are, and a block's
+ * own bytes cannot be trusted: an allocated block may hold anything.  So whether the
+ * order-k node at some address is free is asked of the free blocks of order k, which
+ * form a tree in which that question costs one step per address bit.
+ *
+ * T1  The free blocks of order k form a binary tree rooted at free_list[k]; a block's
+ *     two links are its children (next: child 0, prev: child 1).  Addresses of blocks
+ *     in the heap agree above bit top = floor(log2((end - 1) ^ start)) (tree_top()).
+ *     A block at depth d agrees with the path that leads to it on bits top .. top-d+1:
+ *     from depth d the path takes the child named by bit top - d.  Below bit k all
+ *     addresses agree (they are 2^k-aligned), so the depth is at most top - k + 1.
+ * T2  Hence every search (find, insert, a range) visits at most top - k + 2 blocks,
+ *     and the blocks of a subtree share the bits of the path to it.
+ */
+#include "annotate.h"
+
+/* The highest bit in which two addresses inside the heap can differ. */
+static unsigned tree_top(const chop_heap *heap)
+{
+    return chopi_floor_log2((heap->end - 1u) ^ heap->start);
+}
+
+static unsigned side_of(uintptr_t addr, unsigned bit)
+{
+    return (unsigned)(addr >> bit) & 1u;
+}
+
+static chop_free_block *child(const chop_free_block *block, unsigned side)
+{
+    chop_free_block *zero, *one;
+    chopi_get_links(block, &zero, &one);
+    return side ? one : zero;
+}
+
+/* Points the link at `link` (a parent and a side; no parent: the root) to block. */
+static void set_link(chop_heap *heap, unsigned order, chopi_tree_link link,
+                     chop_free_block *block)
+{
+    if (!link.parent)
+        heap->free_list[order] = block;
+    else if (link.side)
+        chopi_set_prev(link.parent, block);
+    else
+        chopi_set_next(link.parent, block);
+}
+
+chop_free_block *chopi_tree_find(const chop_heap *heap, unsigned order, uintptr_t addr,
+                                 chopi_tree_link *link)
+{
+    chop_free_block *block = heap->free_list[order];
+    chopi_tree_link at = { NULL, 0 };
+
+    for (unsigned bit = tree_top(heap); block && (uintptr_t)block != addr; bit--) {
+        if (bit < order)
+            return NULL; /* every bit taken: addr is not in the tree (T2) */
+        at.parent = block;
+        at.side = side_of(addr, bit);
+        block = child(block, at.side);
+    }
+    if (link)
+        *link = at;
+    return block;
+}
+
+void chopi_tree_insert(chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    chop_free_block *block = heap->free_list[order];
+    chopi_tree_link at = { NULL, 0 };
+
+    for (unsigned bit = tree_top(heap); block; bit--) {
+        at.parent = block;
+        at.side = side_of(addr, bit);
+        block = child(block, at.side);
+    }
+    chopi_set_links((chop_free_block *)addr, NULL, NULL);
+    set_link(heap, order, at, (chop_free_block *)addr);
+    chopi_note_free(heap, order);
+}
+
+/* Detaches and returns a leaf of the subtree under `link`, which is not empty. */
+static chop_free_block *detach_leaf(chop_heap *heap, unsigned order, chopi_tree_link link,
+                                    chop_free_block *block)
+{
+    for (;;) {
+        chop_free_block *zero, *one;
+        chopi_get_links(block, &zero, &one);
+        if (!zero && !one)
+            break;
+        link.parent = block;
+        link.side = zero ? 0u : 1u;
+        block = zero ? zero : one;
+    }
+    set_link(heap, order, link, NULL);
+    return block;
+}
+
+void chopi_tree_remove(chop_heap *heap, unsigned order, chop_free_block *block,
+                       chopi_tree_link link)
+{
+    chopi_tree_link below = { block, 0 };
+    chop_free_block *zero, *one;
+
+    /* Any leaf below may take the block's place: it shares the path's bits (T2). */
+    chopi_get_links(block, &zero, &one);
+    chop_free_block *heir = NULL;
+    if (zero || one) {
+        below.side = zero ? 0u : 1u;
+        heir = detach_leaf(heap, order, below, zero ? zero : one);
+        chopi_get_links(block, &zero, &one); /* the leaf may have been a child */
+        chopi_set_links(heir, zero, one);
+    }
+    set_link(heap, order, link, heir);
+    chopi_note_unfree(heap, order);
+}
+
+chop_free_block *chopi_tree_pop(chop_heap *heap, unsigned order)
+{
+    chopi_tree_link root = { NULL, 0 };
+    chop_free_block *leaf = detach_leaf(heap, order, root, heap->free_list[order]);
+    chopi_note_unfree(heap, order);
+    return leaf;
+}
+
+int chopi_tree_any_in(const chop_heap *heap, unsigned order, uintptr_t addr, unsigned span_order)
+{
+    const chop_free_block *block = heap->free_list[order];
+
+    /* The blocks in range share addr's bits from span_order up: one path (T2). */
+    for (unsigned bit = tree_top(heap); block; bit--) {
+        if ((((uintptr_t)block ^ addr) >> span_order) == 0)
+            return 1;
+        if (bit < span_order)
+            return 0; /* unreachable while T1 holds */
+        block = child(block, side_of(addr, bit));
+    }
+    return 0;
+}
+
+/* Whether a block of this order may lie at addr: inside the heap, aligned, fitting. */
+static int may_be_block(const chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    return addr >= heap->start && addr < heap->end && heap->end - addr >= chopi_size_of(order) &&
+           (addr & (chopi_size_of(order) - 1u)) == 0;
+}
+
+/*
+ * Preorder: a block's first child, else the right-hand sibling of its nearest ancestor
+ * that has one, found by searching for the block from the root: no stack and no
+ * parent links.  Every block is tested with may_be_block() before its links are read.
+ */
+const chop_free_block *chopi_tree_next(const chop_heap *heap, unsigned order,
+                                       const chop_free_block *block, int *corrupted)
+{
+    chop_free_block *next = NULL;
+
+    if (!block) {
+        next = heap->free_list[order];
+    } else {
+        chop_free_block *zero, *one;
+        chopi_get_links(block, &zero, &one);
+        next = zero ? zero : one;
+        if (!next) {
+            uintptr_t addr = (uintptr_t)block;
+            const chop_free_block *at = heap->free_list[order];
+            for (unsigned bit = tree_top(heap); at != block; bit--) {
+                if (bit < order || !may_be_block(heap, (uintptr_t)at, order)) {
+                    *corrupted = 1; /* the block is not where its address says (T1) */
+                    return NULL;
+                }
+                chopi_get_links(at, &zero, &one);
+                if (!side_of(addr, bit) && one)
+                    next = one;
+                at = side_of(addr, bit) ? one : zero;
+            }
+        }
+    }
+    if (next && !may_be_block(heap, (uintptr_t)next, order)) {
+        *corrupted = 1;
+        return NULL;
+    }
+    return next;
+}
