@@ -359,28 +359,6 @@ static CHOPI_HOT_INLINE chop_status classify_bitmap(const chop_heap *heap, uintp
     return CHOP_OK;
 }
 
-/*
- * Free-list mode: whether the block of this order at addr may be freed, judged by the
- * free blocks alone: refused if addr lies in a free block (of any order), or if a free
- * block begins inside the claimed one.  One search of each non-empty order's tree:
- * O(MAX_ORDER * address bits), see tree.c.  A claimed block lying wholly in allocated
- * memory is accepted: without a bitmap nothing records where allocations begin.
- */
-static CHOPI_OUT_OF_LINE chop_status classify_free_lists(const chop_heap *heap, uintptr_t addr,
-                                                         unsigned order)
-{
-    int overlapping = heap->end - addr < chopi_size_of(order);
-
-    for (uint64_t orders = heap->nonempty; orders != 0; orders &= orders - 1u) {
-        unsigned k = chopi_lowest_bit(orders);
-        if (chopi_tree_find(heap, k, addr & ~(chopi_size_of(k) - 1u), NULL))
-            return CHOP_ERR_DOUBLE_FREE; /* the free block holding addr */
-        if (k < order && !overlapping)
-            overlapping = chopi_tree_any_in(heap, k, addr, order);
-    }
-    return overlapping ? CHOP_ERR_SIZE_MISMATCH : CHOP_OK;
-}
-
 /* Bitmap mode: returns a validated block to the heap, merging it with free buddies.
  * O(MAX_ORDER). */
 static CHOPI_HOT_INLINE void release_bitmap(chop_heap *heap, uintptr_t addr, unsigned order)
@@ -433,8 +411,10 @@ static CHOPI_HOT_INLINE chop_status validate_free(const chop_heap *heap, uintptr
         return CHOP_ERR_OUTSIDE_HEAP;
     if (addr & (chopi_size_of(order) - 1u))
         return CHOP_ERR_MISALIGNED;
+    /* Free-list mode: judged by the free blocks alone (tree.c).  A claimed block lying
+     * wholly in allocated memory is accepted: nothing records where allocations begin. */
     return chopi_bitmap(heap) ? classify_bitmap(heap, addr, order)
-                              : classify_free_lists(heap, addr, order);
+                              : chopi_tree_check_free(heap, addr, order);
 }
 
 /* Frees the validated block of this order at addr. */

@@ -440,8 +440,9 @@ void chopi_tree_remove(chop_heap *heap, unsigned order, chop_free_block *block,
                        chopi_tree_link link);
 /* Takes out some block of this order, which has one. */
 chop_free_block *chopi_tree_pop(chop_heap *heap, unsigned order);
-/* Whether a free block of this order lies in the 2^span_order bytes at addr (aligned). */
-int chopi_tree_any_in(const chop_heap *heap, unsigned order, uintptr_t addr, unsigned span_order);
+/* Whether the block of this order at addr (inside the heap, aligned) may be freed, as
+ * far as the free blocks tell: CHOP_OK, CHOP_ERR_DOUBLE_FREE or CHOP_ERR_SIZE_MISMATCH. */
+chop_status chopi_tree_check_free(const chop_heap *heap, uintptr_t addr, unsigned order);
 /* The block after `block` (NULL: the first) in one pass over the tree, or NULL at the
  * end.  Checks every block it reads; sets *corrupted and returns NULL if T1 fails. */
 const chop_free_block *chopi_tree_next(const chop_heap *heap, unsigned order,

@@ -48,13 +48,14 @@ static void set_link(chop_heap *heap, unsigned order, chopi_tree_link link,
         chopi_set_next(link.parent, block);
 }
 
-chop_free_block *chopi_tree_find(const chop_heap *heap, unsigned order, uintptr_t addr,
-                                 chopi_tree_link *link)
+/* The search itself, with the tree's first branch bit in hand (T2). */
+static inline chop_free_block *search(const chop_heap *heap, unsigned top, unsigned order,
+                                      uintptr_t addr, chopi_tree_link *link)
 {
     chop_free_block *block = heap->free_list[order];
     chopi_tree_link at = { NULL, 0 };
 
-    for (unsigned bit = tree_top(heap); block && (uintptr_t)block != addr; bit--) {
+    for (unsigned bit = top; block && (uintptr_t)block != addr; bit--) {
         if (bit < order)
             return NULL; /* every bit taken: addr is not in the tree (T2) */
         at.parent = block;
@@ -64,6 +65,12 @@ chop_free_block *chopi_tree_find(const chop_heap *heap, unsigned order, uintptr_
     if (link)
         *link = at;
     return block;
+}
+
+chop_free_block *chopi_tree_find(const chop_heap *heap, unsigned order, uintptr_t addr,
+                                 chopi_tree_link *link)
+{
+    return search(heap, tree_top(heap), order, addr, link);
 }
 
 void chopi_tree_insert(chop_heap *heap, uintptr_t addr, unsigned order)
@@ -125,19 +132,33 @@ chop_free_block *chopi_tree_pop(chop_heap *heap, unsigned order)
     return leaf;
 }
 
-int chopi_tree_any_in(const chop_heap *heap, unsigned order, uintptr_t addr, unsigned span_order)
+/*
+ * Refused: addr in a free block of any order, or a free block beginning inside the
+ * claimed one, or a claimed block passing the heap's end.  For each non-empty order k
+ * one path is walked, that of the order-k node holding addr: it meets that node if it
+ * is free, and for k below the claimed order it meets any free block inside the claim,
+ * since those share addr's bits from the claimed order up (T2).
+ */
+chop_status chopi_tree_check_free(const chop_heap *heap, uintptr_t addr, unsigned order)
 {
-    const chop_free_block *block = heap->free_list[order];
+    const unsigned top = tree_top(heap);
+    int overlapping = heap->end - addr < chopi_size_of(order);
 
-    /* The blocks in range share addr's bits from span_order up: one path (T2). */
-    for (unsigned bit = tree_top(heap); block; bit--) {
-        if ((((uintptr_t)block ^ addr) >> span_order) == 0)
-            return 1;
-        if (bit < span_order)
-            return 0; /* unreachable while T1 holds */
-        block = child(block, side_of(addr, bit));
+    for (uint64_t orders = heap->nonempty; orders != 0; orders &= orders - 1u) {
+        unsigned k = chopi_lowest_bit(orders);
+        uintptr_t node = addr & ~(chopi_size_of(k) - 1u);
+        const chop_free_block *block = heap->free_list[k];
+        for (unsigned bit = top; block; bit--) {
+            if ((uintptr_t)block == node)
+                return CHOP_ERR_DOUBLE_FREE;
+            if (k < order && (((uintptr_t)block ^ addr) >> order) == 0)
+                overlapping = 1;
+            if (bit < k)
+                break; /* every bit taken (T2) */
+            block = child(block, side_of(node, bit));
+        }
     }
-    return 0;
+    return overlapping ? CHOP_ERR_SIZE_MISMATCH : CHOP_OK;
 }
 
 /* Whether a block of this order may lie at addr: inside the heap, aligned, fitting. */
