@@ -521,9 +521,21 @@ size_t chop_required_arena(size_t peak_live, size_t largest);
 
 /**
  * @brief A constant English sentence describing @p status.
+ *
+ * On AVR the sentences are constant data, which avr-gcc places in RAM (about
+ * 900 bytes, and only in a firmware that calls this function).  There, C code
+ * compiled with GNU extensions (avr-gcc's `__flash`) also has
+ * `const __flash char *chop_strerror_flash(chop_status status)`, which returns
+ * the same sentence kept in flash: print it with avr-libc's `printf_P("%S", ...)`
+ * or copy it with `strcpy_P()`.
+ *
  * @return A message for every value, including ones that are not a #chop_status.
  */
 const char *chop_strerror(chop_status status);
+
+#if defined(__AVR__) && defined(__FLASH) && !defined(__cplusplus)
+const __flash char *chop_strerror_flash(chop_status status);
+#endif
 
 #ifdef __cplusplus
 }

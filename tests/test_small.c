@@ -348,6 +348,19 @@ static void test_other_calls(void)
             distinct &= strcmp(s, chop_strerror((chop_status)j)) != 0;
     }
     tap_ok(distinct, "strerror: distinct messages");
+#if defined(__AVR__) && defined(__FLASH)
+    /* The flash copies hold the same sentences, the unknown status's included. */
+    int same = 1;
+    for (int i = 0; i <= CHOP_STATUS_COUNT; i++) {
+        const char *ram = chop_strerror((chop_status)i);
+        const __flash char *flash = chop_strerror_flash((chop_status)i);
+        size_t n = 0;
+        while (ram[n] != '\0' && ram[n] == flash[n])
+            n++;
+        same &= ram[n] == flash[n];
+    }
+    tap_ok(same, "strerror_flash: the same sentences, kept in flash");
+#endif
 }
 
 /* --- randomised run ----------------------------------------------------------------- */
