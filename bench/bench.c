@@ -4,6 +4,13 @@
  * counts instructions under callgrind and draws the plots.
  * SPDX-License-Identifier: MIT
  *
+ * Allocators (--kinds, comma-separated names; default: all this build has): glibc
+ * malloc; chopalloc in bitmap mode with the sized calls (chop_try_allocate,
+ * chop_try_deallocate); bitmap mode with the unsized ones (chop_malloc, chop_free);
+ * free-list mode (sized); and, when configure was given their sources (--with-o1heap,
+ * --with-tlsf, which define BENCH_HAVE_O1HEAP and BENCH_HAVE_TLSF), o1heap and TLSF in
+ * the same arenas.  The peers take part in churn, latency, icount and lua only.
+ *
  * Sections (--section, comma-separated; default: all but icount and orders):
  *   churn      1 MiB arena, 1024 slots; each step frees a random slot and allocates a
  *              log-uniform 16..1023 B into it; ns per step.
@@ -14,8 +21,10 @@
  *   orders     the worst case of this build's CHOPALLOC_MAX_ORDER (bench/run.sh runs it
  *              in builds with several --with-max-order values).
  *   icount     one call per callgrind dump, for instruction counts (bench/run.sh runs it
- *              under callgrind with --toggle-collect on the allocators' entry points);
- *              icount-worst: the adversarial pair only.
+ *              under callgrind, one allocator per process (--kinds), with --toggle-collect
+ *              on that allocator's entry points); icount-worst: the adversarial pair only.
+ *   lua        (with BENCH_HAVE_LUA) an allocation-heavy Lua script in a lua_State made by
+ *              lua_newstate() over each allocator, CPU time against the stock allocator.
  *
  * Every workload is drawn from a fixed seed, before the timed loop, so that every
  * allocator sees the same calls and the random numbers cost nothing inside it.
@@ -31,6 +40,28 @@
 #include <time.h>
 
 #include "chopalloc.h"
+
+/* The peers' own headers (configure puts their directories on the include path). */
+#ifndef BENCH_HAVE_O1HEAP
+#define BENCH_HAVE_O1HEAP 0
+#endif
+#ifndef BENCH_HAVE_TLSF
+#define BENCH_HAVE_TLSF 0
+#endif
+#ifndef BENCH_HAVE_LUA
+#define BENCH_HAVE_LUA 0
+#endif
+#if BENCH_HAVE_O1HEAP
+#include <o1heap.h>
+#endif
+#if BENCH_HAVE_TLSF
+#include <tlsf.h>
+#endif
+#if BENCH_HAVE_LUA
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#endif
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
@@ -60,6 +91,7 @@ static int counting;           /* under callgrind: no prefaulting, which only co
 static const char *variant = "default";
 static FILE *csv;              /* --csv FILE: one row per figure */
 static const char *outdir;     /* --outdir DIR: data files for gnuplot */
+static const char *kinds;      /* --kinds LIST: only these allocators (NULL: all) */
 
 static void csv_row(const char *section, const char *alloc, const char *metric,
                     const char *param, double value)
@@ -205,14 +237,33 @@ static void calibrate(void)
 
 /* --- the allocators under test ------------------------------------------------------- */
 
-enum kind { K_MALLOC, K_BITMAP, K_FREELIST, K_COUNT };
-static const char *const kind_name[K_COUNT] = { "malloc", "chop-bitmap", "chop-freelist" };
-static const char *const kind_title[K_COUNT] = {
-    "glibc malloc", "chopalloc, bitmap mode", "chopalloc, free-list mode"
+/*
+ * K_BITMAP and K_FREELIST are the sized calls; K_UNSIZED is bitmap mode through
+ * chop_malloc() and chop_free().  fill, frag, scaling and orders measure chopalloc's two
+ * modes only (K_BITMAP .. K_FREELIST); churn, latency, icount and lua measure them all.
+ */
+enum kind { K_MALLOC, K_BITMAP, K_FREELIST, K_UNSIZED, K_O1HEAP, K_TLSF, K_COUNT };
+static const char *const kind_name[K_COUNT] = {
+    "malloc", "chop-bitmap", "chop-freelist", "chop-unsized", "o1heap", "tlsf"
 };
+static const char *const kind_title[K_COUNT] = {
+    "glibc malloc", "chopalloc, bitmap mode", "chopalloc, free-list mode",
+    "chopalloc, bitmap mode, chop_malloc/chop_free", "o1heap", "TLSF"
+};
+
+static int wanted(const char *list, const char *name);
+
+/* Whether this build has allocator k and --kinds asks for it. */
+static int kind_on(int k)
+{
+    if ((k == K_O1HEAP && !BENCH_HAVE_O1HEAP) || (k == K_TLSF && !BENCH_HAVE_TLSF))
+        return 0;
+    return !kinds || wanted(kinds, kind_name[k]);
+}
 
 struct ctx {
     chop_heap heap;
+    void *peer;           /* o1heap's or TLSF's instance, in the arena */
     unsigned char *map;   /* the mapping the arena lies in */
     size_t map_size;
     unsigned char *arena; /* aligned to its own size */
@@ -252,9 +303,29 @@ static void arena_reset(struct ctx *c, enum kind k)
 {
     if (k == K_MALLOC)
         return;
-    chop_status st = chop_init(&c->heap, c->arena, c->size,
-                               k == K_BITMAP ? c->bitmap : NULL,
-                               k == K_BITMAP ? c->words : 0);
+#if BENCH_HAVE_O1HEAP
+    if (k == K_O1HEAP) {
+        c->peer = o1heapInit(c->arena, c->size);
+        if (!c->peer) {
+            fprintf(stderr, "bench: o1heapInit failed\n");
+            exit(1);
+        }
+        return;
+    }
+#endif
+#if BENCH_HAVE_TLSF
+    if (k == K_TLSF) {
+        c->peer = tlsf_create_with_pool(c->arena, c->size);
+        if (!c->peer) {
+            fprintf(stderr, "bench: tlsf_create_with_pool failed\n");
+            exit(1);
+        }
+        return;
+    }
+#endif
+    int bitmap = k != K_FREELIST;
+    chop_status st = chop_init(&c->heap, c->arena, c->size, bitmap ? c->bitmap : NULL,
+                               bitmap ? c->words : 0);
     if (st != CHOP_OK) {
         fprintf(stderr, "bench: chop_init: %s\n", chop_strerror(st));
         exit(1);
@@ -267,6 +338,16 @@ static inline __attribute__((always_inline)) void *a_alloc(struct ctx *c, enum k
 {
     if (k == K_MALLOC)
         return malloc(n);
+    if (k == K_UNSIZED)
+        return chop_malloc(&c->heap, n);
+#if BENCH_HAVE_O1HEAP
+    if (k == K_O1HEAP)
+        return o1heapAllocate(c->peer, n);
+#endif
+#if BENCH_HAVE_TLSF
+    if (k == K_TLSF)
+        return tlsf_malloc(c->peer, n);
+#endif
     void *p;
     return chop_try_allocate(&c->heap, n, 1, &p) == CHOP_OK ? p : NULL;
 }
@@ -278,9 +359,43 @@ static inline __attribute__((always_inline)) void a_free(struct ctx *c, enum kin
         free(p);
         return;
     }
+    if (k == K_UNSIZED) { /* refusals are ignored; chop_empty() checks after each run */
+        chop_free(&c->heap, p);
+        return;
+    }
+#if BENCH_HAVE_O1HEAP
+    if (k == K_O1HEAP) {
+        o1heapFree(c->peer, p);
+        return;
+    }
+#endif
+#if BENCH_HAVE_TLSF
+    if (k == K_TLSF) {
+        tlsf_free(c->peer, p);
+        return;
+    }
+#endif
     chop_status st = chop_try_deallocate(&c->heap, p, n, 1);
     if (st != CHOP_OK) {
         fprintf(stderr, "bench: chop_try_deallocate: %s\n", chop_strerror(st));
+        exit(1);
+    }
+}
+
+/*
+ * After a run that freed everything: chop_free() ignores a refused pointer, so an
+ * unsized run checks here that every block came back (a refusal would leave bytes
+ * allocated).
+ */
+static void check_empty(const struct ctx *c, enum kind k)
+{
+    if (k != K_UNSIZED)
+        return;
+    chop_stats s;
+    chop_get_stats(&c->heap, &s);
+    if (s.allocated_bytes != 0) {
+        fprintf(stderr, "bench: chop_free refused blocks: %zu bytes still allocated\n",
+                (size_t)s.allocated_bytes);
         exit(1);
     }
 }
@@ -376,25 +491,26 @@ churn_run(struct ctx *c, enum kind k, const struct plan *p, struct slots *s, siz
     return (t1 - t0) / (double)steps;
 }
 
-static double churn_malloc(struct ctx *c, const struct plan *p, struct slots *s, size_t n,
-                           size_t *f)
-{
-    return churn_run(c, K_MALLOC, p, s, n, f);
-}
-
-static double churn_chop(struct ctx *c, enum kind k, const struct plan *p, struct slots *s,
-                         size_t n, size_t *f)
-{
-    return churn_run(c, k, p, s, n, f);
-}
+/* A switch on k whose every case calls `call` with a constant K: one loop per allocator. */
+#define FOR_KIND(k, call)                                                                  \
+    switch (k) {                                                                           \
+    case K_MALLOC: { const enum kind K = K_MALLOC; call; } break;                          \
+    case K_BITMAP: { const enum kind K = K_BITMAP; call; } break;                          \
+    case K_FREELIST: { const enum kind K = K_FREELIST; call; } break;                      \
+    case K_UNSIZED: { const enum kind K = K_UNSIZED; call; } break;                        \
+    case K_O1HEAP: { const enum kind K = K_O1HEAP; call; } break;                          \
+    case K_TLSF: { const enum kind K = K_TLSF; call; } break;                              \
+    default: abort();                                                                      \
+    }
 
 static double churn_of(struct ctx *c, enum kind k, const struct plan *p, struct slots *s,
                        size_t n, size_t *f)
 {
-    return k == K_MALLOC ? churn_malloc(c, p, s, n, f) : churn_chop(c, k, p, s, n, f);
+    double ns = 0;
+    FOR_KIND(k, ns = churn_run(c, K, p, s, n, f));
+    check_empty(c, k);
+    return ns;
 }
-
-static double churn_ns[K_COUNT]; /* kept for the summary */
 
 static void section_churn(void)
 {
@@ -404,33 +520,51 @@ static void section_churn(void)
     struct ctx c;
     struct slots s = { xmalloc(CHURN_SLOTS * sizeof(void *)),
                        xmalloc(CHURN_SLOTS * sizeof(uint32_t)) };
-    double v[K_COUNT][16], ratio[K_COUNT][16];
+    double v[K_COUNT][16], ratio[K_COUNT][16], ratio_o1[K_COUNT][16];
     size_t fails[K_COUNT] = { 0 };
+    int o1 = kind_on(K_O1HEAP);
 
     plan_make(&p, CHURN_SLOTS, steps, 16, 1023, 1);
     arena_map(&c, MIB);
     for (int k = 0; k < K_COUNT; k++) /* warm-up: page faults, malloc's arenas */
-        churn_of(&c, (enum kind)k, &p, &s, steps / 10, &fails[k]);
-    for (size_t r = 0; r < reps; r++)
+        if (kind_on(k))
+            churn_of(&c, (enum kind)k, &p, &s, steps / 10, &fails[k]);
+    for (size_t r = 0; r < reps; r++) {
         for (int k = 0; k < K_COUNT; k++) {
+            if (!kind_on(k))
+                continue;
             /* Free-list mode frees scan the free lists: fewer steps keep it short. */
             size_t n = k == K_FREELIST ? steps / 10 : steps;
             v[k][r] = churn_of(&c, (enum kind)k, &p, &s, n, &fails[k]);
             ratio[k][r] = v[k][r] / v[K_MALLOC][r];
         }
+        for (int k = 0; o1 && k < K_COUNT; k++)
+            if (kind_on(k))
+                ratio_o1[k][r] = v[k][r] / v[K_O1HEAP][r];
+    }
 
     printf("\n### Churn: 1 MiB arena, %u slots, free a random slot and allocate 16..1023 B "
            "(log-uniform)\n\n", CHURN_SLOTS);
     printf("Thread CPU time, median of %zu runs of %zu steps (free-list mode: %zu steps), "
            "the allocators taking turns; the ratio is the median of each turn's ratio to "
-           "malloc's run just before.\n\n", reps, steps, steps / 10);
-    printf("| Allocator | ns per step | vs malloc | refused |\n| --- | ---: | ---: | ---: |\n");
+           "malloc's run just before%s.\n\n", reps, steps, steps / 10,
+           o1 ? " (to o1heap's run in the same turn)" : "");
+    printf("| Allocator | ns per step | vs malloc |%s refused |\n| --- | ---: | ---: |%s ---: |\n",
+           o1 ? " vs o1heap |" : "", o1 ? " ---: |" : "");
     for (int k = 0; k < K_COUNT; k++) {
-        churn_ns[k] = median(v[k], reps);
+        if (!kind_on(k))
+            continue;
+        double ns = median(v[k], reps);
         double rel = median(ratio[k], reps);
-        printf("| %s | %.1f | %.2fx | %zu |\n", kind_title[k], churn_ns[k], rel, fails[k]);
-        csv_row("churn", kind_name[k], "ns_per_step", "", churn_ns[k]);
+        printf("| %s | %.1f | %.2fx |", kind_title[k], ns, rel);
+        if (o1)
+            printf(" %.2fx |", median(ratio_o1[k], reps));
+        printf(" %zu |\n", fails[k]);
+        csv_row("churn", kind_name[k], "ns_per_step", "", ns);
         csv_row("churn", kind_name[k], "vs_malloc", "", rel);
+        if (o1)
+            csv_row("churn", kind_name[k], "vs_o1heap", "", median(ratio_o1[k], reps));
+        csv_row("churn", kind_name[k], "refused", "", (double)fails[k]);
     }
     arena_unmap(&c);
     plan_free(&p);
@@ -469,10 +603,8 @@ latency_run(struct ctx *c, enum kind k, const struct plan *p, struct slots *s, s
 static void latency_of(struct ctx *c, enum kind k, const struct plan *p, struct slots *s,
                        size_t steps, uint32_t *ta, uint32_t *tf, size_t *na, size_t *nf)
 {
-    if (k == K_MALLOC)
-        latency_run(c, K_MALLOC, p, s, steps, ta, tf, na, nf);
-    else
-        latency_run(c, k, p, s, steps, ta, tf, na, nf);
+    FOR_KIND(k, latency_run(c, K, p, s, steps, ta, tf, na, nf));
+    check_empty(c, k);
 }
 
 static uint32_t pct(const uint32_t *sorted, size_t n, double q)
@@ -480,8 +612,6 @@ static uint32_t pct(const uint32_t *sorted, size_t n, double q)
     size_t i = (size_t)(q * (double)n);
     return sorted[i >= n ? n - 1 : i];
 }
-
-static uint32_t lat_p999_alloc[K_COUNT];
 
 static void section_latency(void)
 {
@@ -503,6 +633,8 @@ static void section_latency(void)
     printf("| Allocator | call | p50 | p99 | p99.9 | max |\n"
            "| --- | --- | ---: | ---: | ---: | ---: |\n");
     for (int k = 0; k < K_COUNT; k++) {
+        if (!kind_on(k))
+            continue;
         size_t n = k == K_FREELIST ? steps / 10 : steps, na, nf;
         latency_of(&c, (enum kind)k, &p, &s, n / 10, ta, tf, &na, &nf); /* warm-up */
         latency_of(&c, (enum kind)k, &p, &s, n, ta, tf, &na, &nf);
@@ -513,8 +645,6 @@ static void section_latency(void)
             qsort(t, m, sizeof *t, cmp_u32);
             printf("| %s | %s | %u | %u | %u | %u |\n", kind_title[k], opname,
                    pct(t, m, qs[0]), pct(t, m, qs[1]), pct(t, m, qs[2]), t[m - 1]);
-            if (!op)
-                lat_p999_alloc[k] = pct(t, m, qs[2]);
             const char *names[] = { "p50", "p99", "p99.9" };
             for (int q = 0; q < 3; q++)
                 csv_row("latency", kind_name[k], names[q], opname, pct(t, m, qs[q]));
@@ -573,10 +703,8 @@ fill_run(struct ctx *c, enum kind k, size_t size, size_t limit, void **ptrs,
 static void fill_of(struct ctx *c, enum kind k, size_t size, size_t limit, void **ptrs,
                     const uint32_t *order, int drain, size_t *count, double *na, double *nf)
 {
-    if (k == K_MALLOC)
-        fill_run(c, K_MALLOC, size, limit, ptrs, order, 1, count, na, nf);
-    else
-        fill_run(c, k, size, limit, ptrs, order, drain, count, na, nf);
+    FOR_KIND(k, fill_run(c, K, size, limit, ptrs, order, K == K_MALLOC || drain, count, na,
+                         nf));
 }
 
 static void section_fill(void)
@@ -608,7 +736,7 @@ static void section_fill(void)
             order[i] = order[j];
             order[j] = t;
         }
-        for (int k = 0; k < K_COUNT; k++) {
+        for (int k = 0; k <= K_FREELIST; k++) {
             double va[16], vf[16];
             size_t count = 0;
             double used;
@@ -671,7 +799,7 @@ static void section_frag(void)
            "| --- | ---: | ---: | ---: |\n");
     /* malloc first, as in every other table. */
     printf("| %s | no arena limit: not applicable | | |\n", kind_title[K_MALLOC]);
-    for (int k = K_BITMAP; k < K_COUNT; k++) {
+    for (int k = K_BITMAP; k <= K_FREELIST; k++) {
         double sum_req = 0, sum_blk = 0, sum_ops = 0, min_req = 1, max_req = 0;
         for (size_t seed = 1; seed <= seeds; seed++) {
             uint64_t rs = seed * 1000003u;
@@ -850,7 +978,7 @@ static void section_scaling(void)
         size_t size = sizes[si];
         struct ctx c;
         arena_map(&c, size);
-        for (int k = K_BITMAP; k < K_COUNT; k++) {
+        for (int k = K_BITMAP; k <= K_FREELIST; k++) {
             if (k == K_FREELIST && size > top_freelist)
                 continue;
             double wa, wf, ma, xa, mf, xf;
@@ -897,7 +1025,7 @@ static void section_orders(void)
     size_t size = orders_arena();
     struct ctx c;
     arena_map(&c, size);
-    for (int k = K_BITMAP; k < K_COUNT; k++) {
+    for (int k = K_BITMAP; k <= K_FREELIST; k++) {
         double wa, wf;
         worst_case(&c, (enum kind)k, &wa, &wf);
         char param[32];
@@ -942,7 +1070,7 @@ static void icount_kind(enum kind k, size_t steps, size_t arena)
 
     plan_make(&p, CHURN_SLOTS, steps, 16, 1023, 4);
     arena_map(&c, arena);
-    if (k != K_MALLOC) {
+    if (k == K_BITMAP || k == K_FREELIST || k == K_UNSIZED) {
         /* The adversarial pair first, on the fresh heap. */
         arena_reset(&c, k);
         DUMP("setup");
@@ -980,9 +1108,215 @@ static void icount_kind(enum kind k, size_t steps, size_t arena)
 static void section_icount(int worst_only)
 {
     size_t steps = worst_only ? 0 : quick ? 200 : 1000;
-    for (int k = worst_only ? K_BITMAP : 0; k < K_COUNT; k++)
-        icount_kind((enum kind)k, steps, worst_only ? orders_arena() : MIB);
+    for (int k = 0; k < K_COUNT; k++)
+        if (kind_on(k) && (!worst_only || k == K_BITMAP || k == K_FREELIST))
+            icount_kind((enum kind)k, steps, worst_only ? orders_arena() : MIB);
 }
+
+/* --- Lua behind lua_newstate() -------------------------------------------------------- */
+
+#if BENCH_HAVE_LUA
+/*
+ * The workload of tests/preload/work.lua (strings, a table of them, sorting, the GC),
+ * with short-lived records and string building added, scaled by its argument N.  It
+ * returns a checksum, the same whatever the allocator.
+ */
+static const char lua_script[] =
+    "local N = ...\n"
+    "local t = {}\n"
+    "for i = 1, N do t[i] = tostring(i) .. string.rep('x', i % 13) end\n"
+    "local words = {}\n"
+    "for i = 1, #t, 3 do words[#words + 1] = t[i] end\n"
+    "table.sort(words)\n"
+    "local total = 0\n"
+    "for _, w in ipairs(words) do total = total + #w end\n"
+    "local recs = {}\n"
+    "for i = 1, N do recs[i % 1000 + 1] = { id = i, name = 'r' .. i, tags = { i, 2 * i } } end\n"
+    "local parts = {}\n"
+    "for i = 1, N // 10 do parts[#parts + 1] = string.format('%d:%s', i, words[i % #words + 1]) end\n"
+    "local s = table.concat(parts, ',')\n"
+    "t, words, parts = nil, nil, nil\n"
+    "collectgarbage()\n"
+    "return total + #s + #recs\n";
+
+/* lauxlib's l_alloc: realloc() and free(). */
+static void *lua_alloc_stock(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    (void)ud;
+    (void)osize;
+    if (nsize == 0) {
+        free(ptr);
+        return NULL;
+    }
+    return realloc(ptr, nsize);
+}
+
+/*
+ * chopalloc with the sizes Lua gives: osize is the block's size when ptr is not NULL
+ * (when it is NULL, osize is the kind of object, not a size).
+ */
+static void *lua_alloc_chop(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    chop_heap *heap = ud;
+    void *p = ptr;
+    if (nsize == 0) {
+        if (ptr) {
+            chop_status st = chop_try_deallocate(heap, ptr, osize, 1);
+            if (st != CHOP_OK) {
+                fprintf(stderr, "bench: lua: chop_try_deallocate: %s\n", chop_strerror(st));
+                exit(1);
+            }
+        }
+        return NULL;
+    }
+    if (!ptr)
+        return chop_try_allocate(heap, nsize, 1, &p) == CHOP_OK ? p : NULL;
+    return chop_try_reallocate(heap, &p, osize, nsize, 1) == CHOP_OK ? p : NULL;
+}
+
+#if BENCH_HAVE_O1HEAP
+/* o1heap has no realloc: a smaller size keeps the block, a larger one moves it. */
+static void *lua_alloc_o1heap(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    if (nsize == 0) {
+        o1heapFree(ud, ptr);
+        return NULL;
+    }
+    if (ptr && nsize <= osize)
+        return ptr;
+    void *q = o1heapAllocate(ud, nsize);
+    if (q && ptr) {
+        memcpy(q, ptr, osize);
+        o1heapFree(ud, ptr);
+    }
+    return q;
+}
+#endif
+
+#if BENCH_HAVE_TLSF
+static void *lua_alloc_tlsf(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    (void)osize;
+    if (nsize == 0) {
+        tlsf_free(ud, ptr);
+        return NULL;
+    }
+    return tlsf_realloc(ud, ptr, nsize);
+}
+#endif
+
+/*
+ * One run of the script in a fresh lua_State over allocator k: its CPU time in ns, or a
+ * negative number when the heap ran out.  *sum receives the script's checksum.
+ */
+static double lua_run(struct ctx *c, enum kind k, lua_Integer n, lua_Integer *sum)
+{
+    lua_Alloc f = lua_alloc_stock;
+    void *ud = NULL;
+    if (k != K_MALLOC) {
+        arena_reset(c, k);
+        f = lua_alloc_chop;
+        ud = &c->heap;
+    }
+#if BENCH_HAVE_O1HEAP
+    if (k == K_O1HEAP) {
+        f = lua_alloc_o1heap;
+        ud = c->peer;
+    }
+#endif
+#if BENCH_HAVE_TLSF
+    if (k == K_TLSF) {
+        f = lua_alloc_tlsf;
+        ud = c->peer;
+    }
+#endif
+    double t0 = cpu_ns();
+    lua_State *L = lua_newstate(f, ud);
+    if (!L)
+        return -1;
+    luaL_openlibs(L);
+    int st = luaL_loadbuffer(L, lua_script, sizeof lua_script - 1, "=bench");
+    if (st == LUA_OK) {
+        lua_pushinteger(L, n);
+        st = lua_pcall(L, 1, 1, 0);
+    }
+    if (st != LUA_OK && st != LUA_ERRMEM) {
+        fprintf(stderr, "bench: lua: %s\n", lua_tostring(L, -1));
+        exit(1);
+    }
+    *sum = st == LUA_OK ? lua_tointeger(L, -1) : 0;
+    lua_close(L);
+    double t1 = cpu_ns();
+    if (k == K_BITMAP || k == K_FREELIST) {
+        chop_stats cs;
+        chop_get_stats(&c->heap, &cs);
+        if (cs.allocated_bytes != 0) {
+            fprintf(stderr, "bench: lua: %zu bytes still allocated after lua_close\n",
+                    (size_t)cs.allocated_bytes);
+            exit(1);
+        }
+    }
+    return st == LUA_OK ? t1 - t0 : -1;
+}
+
+static void section_lua(void)
+{
+    /*
+     * The arena: 64 MiB (the script needs a few), or the largest block if that is
+     * smaller.  N: free-list mode's frees scan every free block, so its ratio grows with
+     * N; 50000 keeps its three runs under a minute.
+     */
+    size_t largest = chop_largest_block_size();
+    size_t arena = largest < 64 * MIB ? largest : 64 * MIB;
+    lua_Integer n = quick ? 20000 : 50000;
+    size_t reps = quick ? 1 : 3;
+    double v[K_COUNT][8], ratio[K_COUNT][8];
+    int oom[K_COUNT] = { 0 };
+    lua_Integer sum[K_COUNT] = { 0 };
+    struct ctx c;
+
+    arena_map(&c, arena);
+    for (size_t r = 0; r < reps; r++)
+        for (int k = 0; k < K_COUNT; k++) {
+            if (k == K_UNSIZED || !kind_on(k))
+                continue;
+            v[k][r] = lua_run(&c, (enum kind)k, n, &sum[k]);
+            oom[k] |= v[k][r] < 0;
+            ratio[k][r] = v[k][r] / v[K_MALLOC][r];
+            if (v[k][r] >= 0 && sum[k] != sum[K_MALLOC]) {
+                fprintf(stderr, "bench: lua: %s computed %lld, the stock allocator %lld\n",
+                        kind_name[k], (long long)sum[k], (long long)sum[K_MALLOC]);
+                exit(1);
+            }
+        }
+    arena_unmap(&c);
+
+    printf("\n### %s behind lua_newstate(): an allocation-heavy script, N = %lld\n\n",
+           LUA_RELEASE, (long long)n);
+    printf("lua_newstate(), luaL_openlibs(), the script (strings, tables, sorting, "
+           "records, table.concat, a full GC) and lua_close(), in thread CPU time, "
+           "median of %zu runs, the allocators taking turns.  Stock: realloc() and free(), "
+           "as lauxlib's allocator; chopalloc: chop_try_allocate(), "
+           "chop_try_reallocate() and chop_try_deallocate() with the sizes Lua gives, in "
+           "a %zu MiB arena%s.\n\n", reps, arena / MIB,
+           BENCH_HAVE_O1HEAP ? "; o1heap has no realloc: a larger size is allocate, copy, "
+                               "free" : "");
+    printf("| Allocator | ms | vs stock |\n| --- | ---: | ---: |\n");
+    for (int k = 0; k < K_COUNT; k++) {
+        if (k == K_UNSIZED || !kind_on(k))
+            continue;
+        const char *title = k == K_MALLOC ? "stock (glibc realloc/free)" : kind_title[k];
+        if (oom[k]) {
+            printf("| %s | out of memory | |\n", title);
+            continue;
+        }
+        double ms = median(v[k], reps) / 1e6, rel = median(ratio[k], reps);
+        printf("| %s | %.1f | %.2fx |\n", title, ms, rel);
+        csv_row("lua", kind_name[k], "ms", "", ms);
+        csv_row("lua", kind_name[k], "vs_stock", "", rel);
+    }
+}
+#endif
 
 /* --- main ------------------------------------------------------------------------------- */
 
@@ -997,7 +1331,8 @@ static int wanted(const char *list, const char *name)
 
 int main(int argc, char **argv)
 {
-    const char *sections = "churn,latency,fill,frag,scaling";
+    const char *sections = BENCH_HAVE_LUA ? "churn,latency,fill,frag,scaling,lua"
+                                          : "churn,latency,fill,frag,scaling";
     const char *env = getenv("BENCH_QUICK");
     quick = env && *env && strcmp(env, "0") != 0;
     for (int i = 1; i < argc; i++) {
@@ -1009,6 +1344,14 @@ int main(int argc, char **argv)
             variant = argv[++i];
         else if (!strcmp(argv[i], "--outdir") && i + 1 < argc)
             outdir = argv[++i];
+        else if (!strcmp(argv[i], "--kinds") && i + 1 < argc)
+            kinds = argv[++i];
+        else if (!strcmp(argv[i], "--list-kinds")) {
+            for (int k = 0; k < K_COUNT; k++)
+                if (kind_on(k))
+                    printf("%s\n", kind_name[k]);
+            return 0;
+        }
         else if (!strcmp(argv[i], "--csv") && i + 1 < argc) {
             csv = fopen(argv[++i], "a");
             if (!csv) {
@@ -1017,7 +1360,7 @@ int main(int argc, char **argv)
             }
         } else {
             fprintf(stderr, "usage: %s [--quick] [--section LIST] [--variant NAME] "
-                            "[--csv FILE] [--outdir DIR]\n", argv[0]);
+                            "[--kinds LIST] [--list-kinds] [--csv FILE] [--outdir DIR]\n", argv[0]);
             return 2;
         }
     }
@@ -1039,6 +1382,10 @@ int main(int argc, char **argv)
         section_frag();
     if (wanted(sections, "scaling"))
         section_scaling();
+#if BENCH_HAVE_LUA
+    if (wanted(sections, "lua"))
+        section_lua();
+#endif
     if (csv)
         fclose(csv);
     return 0;

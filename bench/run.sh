@@ -2,7 +2,9 @@
 # bench/run.sh: what `make bench` runs, from the top of a configured build tree.
 #
 #   1. bench/bench in this build: churn, latency, fill/drain, fragmentation, scaling
-#      with the arena, glibc malloc alongside in the same run;
+#      with the arena, glibc malloc alongside in the same run, and o1heap and TLSF when
+#      configure was given them (--with-o1heap, --with-tlsf); Lua behind lua_newstate()
+#      when configure found Lua 5.4;
 #   2. instruction counts per call under callgrind (valgrind), machine-independent;
 #   3. unless BENCH_QUICK: builds of this source tree with --with-max-order=N for N in
 #      BENCH_ORDERS, and one with the memcheck hooks (--enable-valgrind=yes), in
@@ -11,7 +13,8 @@
 #      processes, and the median over all of them;
 #   5. real programs (tests/preload/) timed with and without libchopalloc-preload.so,
 #      when this build has it;
-#   6. plots with gnuplot, when it is installed.
+#   6. plots with gnuplot, when it is installed;
+#   7. the targets set for the allocator, each with its figure: met or not met.
 #
 # Output: Markdown on stdout, BENCH_OUT/bench.csv, BENCH_OUT/*.png.
 # Environment (set by Makefile.am): top_srcdir, LIBTOOL, BENCH_OUT, BENCH_QUICK,
@@ -66,13 +69,20 @@ echo "fragmentation) depend only on the workloads, which use fixed seeds."
 
 run . --variant release --outdir "$out"
 
-# churn_median: "median count lowest highest" of chopalloc's bitmap-mode churn ratio to
-# malloc over the processes that ran it (the main run and any churn-N runs).
+# The allocators this build of bench/bench has (glibc malloc, chopalloc's kinds, and
+# o1heap and TLSF when configure was given them).
+kinds=$($libtool --mode=execute ./bench/bench --list-kinds | tr '\n' ' ')
+has_kind() { case " $kinds " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# churn_median [KIND [METRIC]]: "median count lowest highest" of KIND's churn ratio
+# (METRIC: vs_malloc, or vs_o1heap) over the processes that ran it (the main run and
+# any churn-N runs); KIND is chopalloc's bitmap mode unless given.
 churn_median() {
-    awk -F, '
-        $1 == "churn" && ($2 == "release" || $2 ~ /^churn-/) && $3 == "chop-bitmap" &&
-            $4 == "vs_malloc" && $5 == "" { r[++n] = $6 }
+    awk -F, -v kind="${1:-chop-bitmap}" -v metric="${2:-vs_malloc}" '
+        $1 == "churn" && ($2 == "release" || $2 ~ /^churn-/) && $3 == kind &&
+            $4 == metric && $5 == "" { r[++n] = $6 }
         END {
+            if (n == 0) exit
             for (i = 2; i <= n; i++) # insertion sort, n is small
                 for (j = i; j > 1 && r[j - 1] > r[j]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
             med = (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2
@@ -95,43 +105,79 @@ if [ -z "$quick" ] && [ "$churn_runs" -gt 1 ]; then
     echo "### Churn in $churn_runs processes"
     echo
     echo "The churn section in fresh processes (the first is the run above): ns per step"
-    echo "and chopalloc's bitmap mode over malloc, with the median over the processes."
+    echo "of glibc malloc, of chopalloc's bitmap mode with the sized calls and with"
+    echo "chop_malloc/chop_free (unsized)$(has_kind o1heap && echo ' and of o1heap'), and each"
+    echo "of chopalloc's over malloc, with the medians over the processes."
     echo
-    echo "| Process | glibc malloc | bitmap mode | ratio |"
-    echo "| ---: | ---: | ---: | ---: |"
-    awk -F, '
+    o1=0
+    has_kind o1heap && o1=1
+    if [ "$o1" = 1 ]; then
+        echo "| Process | glibc malloc | o1heap | bitmap mode | ratio | unsized | ratio |"
+        echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    else
+        echo "| Process | glibc malloc | bitmap mode | ratio | unsized | ratio |"
+        echo "| ---: | ---: | ---: | ---: | ---: | ---: |"
+    fi
+    awk -F, -v o1="$o1" '
         $1 == "churn" && ($2 == "release" || $2 ~ /^churn-/) && $5 == "" {
             p = ($2 == "release") ? 1 : substr($2, 7)
-            if ($3 == "malloc" && $4 == "ns_per_step") m[p] = $6
-            if ($3 == "chop-bitmap" && $4 == "ns_per_step") b[p] = $6
-            if ($3 == "chop-bitmap" && $4 == "vs_malloc") { r[p] = $6; n++ }
+            if ($4 == "ns_per_step") ns[$3 " " p] = $6
+            if ($4 == "vs_malloc") r[$3 " " p] = $6
+            if ($3 == "malloc" && $4 == "vs_malloc") n++
         }
         END {
-            for (p = 1; p <= n; p++)
-                printf "| %d | %.1f | %.1f | %.2fx |\n", p, m[p], b[p], r[p]
+            for (p = 1; p <= n; p++) {
+                printf "| %d | %.1f |", p, ns["malloc " p]
+                if (o1) printf " %.1f |", ns["o1heap " p]
+                printf " %.1f | %.2fx | %.1f | %.2fx |\n", ns["chop-bitmap " p],
+                    r["chop-bitmap " p], ns["chop-unsized " p], r["chop-unsized " p]
+            }
         }' "$csv"
-    churn_median | awk '{ printf "| median | | | %.2fx (%.2fx .. %.2fx) |\n", $1, $3, $4 }'
+    b=$(churn_median chop-bitmap)
+    u=$(churn_median chop-unsized)
+    printf '%s\n%s\n' "$b" "$u" | awk -v o1="$o1" '
+        { m[NR] = sprintf("%.2fx (%.2fx .. %.2fx)", $1, $3, $4) }
+        END { printf "| median | |%s | %s | | %s |\n", o1 ? " |" : "", m[1], m[2] }'
 fi
 
 # --- instruction counts --------------------------------------------------------------
-# callgrind collects only inside the allocators' entry points (--toggle-collect), and
+# callgrind collects only inside the allocator's entry points (--toggle-collect), and
 # bench/bench dumps after every call, so each dump is one call, named in its trigger.
-icount() { # icount BUILD-DIR VARIANT SECTION
+# One process per allocator, each with its own entry points: a toggle entered inside
+# another would turn collection off (chop_malloc calls chop_try_allocate).
+toggles() { # toggles KIND: callgrind's options for KIND's allocate and free
+    case $1 in
+        malloc) echo "--toggle-collect=malloc --toggle-collect=free" ;;
+        chop-unsized) echo "--toggle-collect=chop_malloc --toggle-collect=chop_free" ;;
+        o1heap) echo "--toggle-collect=o1heapAllocate --toggle-collect=o1heapFree" ;;
+        tlsf) echo "--toggle-collect=tlsf_malloc --toggle-collect=tlsf_free" ;;
+        *) echo "--toggle-collect=chop_try_allocate --toggle-collect=chop_try_deallocate" ;;
+    esac
+}
+
+icount() { # icount BUILD-DIR VARIANT SECTION KIND...
     cg=$out/callgrind-$2
-    rm -rf "$cg"
-    mkdir -p "$cg"
-    (cd "$1" && $libtool --mode=execute "$valgrind" --tool=callgrind --quiet \
-        --callgrind-out-file="$cg/cg.out" \
-        --toggle-collect=chop_try_allocate --toggle-collect=chop_try_deallocate \
-        --toggle-collect=malloc --toggle-collect=free \
-        ./bench/bench $qflag --section "$3") >/dev/null
-    i=1
-    while [ -f "$cg/cg.out.$i" ]; do # in dump order
-        f=$cg/cg.out.$i
-        i=$((i + 1))
-        sed -n -e 's/^desc: Trigger: Client Request: //p' -e 's/^summary: //p' "$f" |
-            paste -d ' ' - -
-    done | awk -v variant="$2" -v csv="$csv" '
+    icount_dir=$1
+    variant_name=$2
+    section=$3
+    shift 3
+    for kind in "$@"; do
+        rm -rf "$cg"
+        mkdir -p "$cg"
+        # LD_BIND_NOW: a lazy binding resolved inside a call (chop_malloc calling
+        # chop_try_allocate) would be counted as that call's.
+        # shellcheck disable=SC2046
+        (cd "$icount_dir" && LD_BIND_NOW=1 $libtool --mode=execute "$valgrind" --tool=callgrind --quiet \
+            --callgrind-out-file="$cg/cg.out" $(toggles "$kind") \
+            ./bench/bench $qflag --section "$section" --kinds "$kind") >/dev/null
+        i=1
+        while [ -f "$cg/cg.out.$i" ]; do # in dump order
+            f=$cg/cg.out.$i
+            i=$((i + 1))
+            sed -n -e 's/^desc: Trigger: Client Request: //p' -e 's/^summary: //p' "$f" |
+                paste -d ' ' - -
+        done
+    done | awk -v variant="$variant_name" -v csv="$csv" '
         $1 != "setup" {
             key = $1 " " $2; n[key]++; s[key] += $3
             if ($3 > max[key]) max[key] = $3
@@ -140,8 +186,9 @@ icount() { # icount BUILD-DIR VARIANT SECTION
         END {
             for (key in n) {
                 split(key, k, " ")
+                pair = k[1] ~ /^chop-/ # only chopalloc begins with the adversarial pair
                 printf "| %s | %s | %d | %.0f | %d | %s |\n", k[1], k[2], n[key],
-                       s[key] / n[key], max[key], k[1] == "malloc" ? "n/a" : first[key]
+                       s[key] / n[key], max[key], pair ? first[key] : "n/a"
                 printf "icount,%s,%s,mean_instructions,%s,%.1f\n", variant, k[1], k[2],
                        s[key] / n[key] >> csv
                 printf "icount,%s,%s,max_instructions,%s,%d\n", variant, k[1], k[2],
@@ -153,17 +200,20 @@ icount() { # icount BUILD-DIR VARIANT SECTION
     rm -rf "$cg"
 }
 
-# icount_table: icount's rows in reading order (malloc, bitmap mode, free-list mode;
+# icount_table: icount's rows in reading order (the order of bench/bench's tables;
 # allocate, then free), with the names the other tables use.
 icount_table() {
     awk '
         { gsub(/^\| | \|$/, ""); split($0, f, / \| /); row[f[1] " " f[2]] = $0 }
         END {
-            split("malloc chop-bitmap chop-freelist", kinds, " ")
+            nk = split("malloc chop-bitmap chop-freelist chop-unsized o1heap tlsf", kinds, " ")
             title["malloc"] = "glibc malloc"
             title["chop-bitmap"] = "chopalloc, bitmap mode"
             title["chop-freelist"] = "chopalloc, free-list mode"
-            for (k = 1; k <= 3; k++)
+            title["chop-unsized"] = "chopalloc, bitmap mode, chop_malloc/chop_free"
+            title["o1heap"] = "o1heap"
+            title["tlsf"] = "TLSF"
+            for (k = 1; k <= nk; k++)
                 for (c = 1; c <= 2; c++) {
                     key = kinds[k] " " (c == 1 ? "allocate" : "free")
                     if (!(key in row)) continue
@@ -178,13 +228,16 @@ if [ -n "$valgrind" ]; then
     echo
     echo "### Instructions per call (callgrind, all the call executes, machine-independent)"
     echo
-    echo "Churn workload as above from a fresh heap; for chopalloc the first call of each"
-    echo "kind is the adversarial pair (allocate one minimum block from a single 1 MiB free"
-    echo "block, then free it: a split, then a merge, at every order)."
+    echo "Churn workload as above from a fresh heap, each allocator in its own process under"
+    echo "callgrind, counting from the entry to the return of its allocate and free calls;"
+    echo "for chopalloc the first call of each kind is the adversarial pair (allocate one"
+    echo "minimum block from a single 1 MiB free block, then free it: a split, then a merge,"
+    echo "at every order)."
     echo
     echo "| Allocator | call | calls | mean | max | adversarial (first) |"
     echo "| --- | --- | ---: | ---: | ---: | ---: |"
-    icount . release icount | icount_table
+    # shellcheck disable=SC2086
+    icount . release icount $kinds | icount_table
 else
     echo
     echo "Instruction counts: skipped, valgrind was not found by configure."
@@ -225,7 +278,7 @@ if [ -z "$quick" ]; then
             dir=$out/build-mo$n
         fi
         ticks=$(run "$dir" --variant "mo$n" --section orders)
-        instr=$(icount "$dir" "mo$n" icount-worst)
+        instr=$(icount "$dir" "mo$n" icount-worst chop-bitmap chop-freelist)
         printf '%s\n%s\n' "$ticks" "$instr" | awk '
             /^orders/ { mo = $2; split_n = $4; t[$3 " a"] = $5; t[$3 " f"] = $6 }
             /^\|/ { gsub(/\|/, ""); i[$1 " " ($2 == "allocate" ? "a" : "f")] = $4 }
@@ -348,5 +401,41 @@ else
     echo
     echo "Plots: skipped, gnuplot is not installed."
 fi
+
+# --- targets ----------------------------------------------------------------------------
+# The figures the allocator's open targets are set on, each judged on the figure as
+# printed.  Churn ratios: the median over the processes that ran the churn section.
+echo
+echo "### Targets"
+echo
+echo "| Target | measured | result |"
+echo "| --- | ---: | --- |"
+# target TEXT VALUE LIMIT [WHAT]: one row; VALUE empty: not measured, WHAT says why.
+target() {
+    if [ -z "$2" ]; then
+        echo "| $1 | ${4:-not measured} | not judged |"
+        return
+    fi
+    awk -v t="$1" -v v="$2" -v lim="$3" 'BEGIN {
+        f = sprintf("%.2f", v)
+        printf "| %s | %sx | %s |\n", t, f, (f + 0 <= lim + 0) ? "met" : "not met" }'
+}
+first() { awk '{ print $1 }'; }
+no_o1heap="o1heap not built (configure --with-o1heap=DIR)"
+target "Churn, chop_malloc/chop_free over glibc malloc: at most 1.0x" \
+    "$(churn_median chop-unsized | first)" 1.0
+if has_kind o1heap; then
+    target "Churn, chop_malloc/chop_free over o1heap: at most 1.0x" \
+        "$(churn_median chop-unsized vs_o1heap | first)" 1.0
+    target "Churn, bitmap mode (sized calls) over o1heap: at most 1.0x" \
+        "$(churn_median chop-bitmap vs_o1heap | first)" 1.0
+else
+    target "Churn, chop_malloc/chop_free over o1heap: at most 1.0x" "" 1.0 "$no_o1heap"
+    target "Churn, bitmap mode (sized calls) over o1heap: at most 1.0x" "" 1.0 "$no_o1heap"
+fi
+lua=$(awk -F, '$1 == "lua" && $2 == "release" && $3 == "chop-freelist" &&
+               $4 == "vs_stock" { print $6 }' "$csv")
+target "Lua, free-list mode over the stock allocator: at most 1.5x" "$lua" 1.5 \
+    "Lua section not built (liblua5.4-dev, configure)"
 echo
 echo "CSV: $csv"
