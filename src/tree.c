@@ -142,19 +142,32 @@ chop_free_block *chopi_tree_pop(chop_heap *heap, unsigned order)
 chop_status chopi_tree_check_free(const chop_heap *heap, uintptr_t addr, unsigned order)
 {
     const unsigned top = tree_top(heap);
+    uint64_t orders = heap->nonempty;
     int overlapping = heap->end - addr < chopi_size_of(order);
 
-    for (uint64_t orders = heap->nonempty; orders != 0; orders &= orders - 1u) {
+    /* Orders below the claim's: its own start, or any block inside it. */
+    for (uint64_t below = orders & ~chopi_bits_from(order); below != 0; below &= below - 1u) {
+        unsigned k = chopi_lowest_bit(below);
+        const chop_free_block *block = heap->free_list[k];
+        for (unsigned bit = top; block; bit--) {
+            if ((uintptr_t)block == addr)
+                return CHOP_ERR_DOUBLE_FREE;
+            overlapping |= (((uintptr_t)block ^ addr) >> order) == 0;
+            if (bit < k)
+                break; /* every bit taken (T2) */
+            block = child(block, side_of(addr, bit));
+        }
+    }
+    /* The claim's order and above: the one node of each order that holds addr. */
+    for (orders &= chopi_bits_from(order); orders != 0; orders &= orders - 1u) {
         unsigned k = chopi_lowest_bit(orders);
         uintptr_t node = addr & ~(chopi_size_of(k) - 1u);
         const chop_free_block *block = heap->free_list[k];
         for (unsigned bit = top; block; bit--) {
             if ((uintptr_t)block == node)
                 return CHOP_ERR_DOUBLE_FREE;
-            if (k < order && (((uintptr_t)block ^ addr) >> order) == 0)
-                overlapping = 1;
             if (bit < k)
-                break; /* every bit taken (T2) */
+                break;
             block = child(block, side_of(node, bit));
         }
     }
