@@ -70,7 +70,11 @@ static CHOPI_HOT_INLINE void unlink_free(chop_heap *heap, chop_free_block *block
         heap->free_list[order] = next;
     if (next)
         chopi_set_prev(next, prev);
-    chopi_note_unfree(heap, order);
+    /* chopi_note_unfree(), with the list's emptiness read off its head. */
+    heap->free_count[order]--;
+    if (!heap->free_list[order])
+        heap->nonempty &= ~chopi_bit(order);
+    heap->free_bytes -= chopi_size_of(order);
 }
 
 /* Either mode's way of adding a free block: bitmap mode's lists, free-list mode's trees. */
@@ -208,6 +212,24 @@ void chop_set_lock(chop_heap *heap, void (*lock)(void *ctx), void (*unlock)(void
 
 /* --- chop_try_allocate ---------------------------------------------------------- */
 
+/* The end of every allocation: the block of this order goes to the caller. */
+static CHOPI_HOT_INLINE chop_status hand_out(chop_heap *heap, chop_free_block *block,
+                                            unsigned order, void **out)
+{
+    heap->live_allocations++;
+    chopi_note_peak(heap);
+    chopi_block_handed_out(heap, block, chopi_size_of(order));
+    *out = block;
+    return CHOP_OK;
+}
+
+/* Free-list mode's allocation, out of line: the bitmap path then makes no call. */
+static CHOPI_OUT_OF_LINE chop_status allocate_from_trees(chop_heap *heap, unsigned have,
+                                                         unsigned order, void **out)
+{
+    return hand_out(heap, chopi_tree_take(heap, have, order), order, out);
+}
+
 /* The allocation itself, under the lock; *out is NULL on entry. */
 static CHOPI_HOT_INLINE chop_status allocate(chop_heap *heap, size_t size, size_t align,
                                              void **out)
@@ -229,32 +251,19 @@ static CHOPI_HOT_INLINE chop_status allocate(chop_heap *heap, size_t size, size_
     unsigned have = chopi_lowest_bit(candidates);
     /* In locals: the bitmap stores could, for all the compiler knows, change the heap. */
     uint64_t *bitmap = chopi_bitmap(heap);
-    chop_free_block *block;
-    if (bitmap) {
-        block = heap->free_list[have];
-        unlink_free(heap, block, have);
-    } else {
-        block = chopi_tree_pop(heap, have);
-    }
+    if (!bitmap)
+        return allocate_from_trees(heap, have, order, out);
+    chop_free_block *block = heap->free_list[have];
     uintptr_t addr = (uintptr_t)block;
     size_t index = chopi_index(heap, addr);
+    unlink_free(heap, block, have);
     while (have > order) { /* keep the lower half, free the upper */
         have--;
-        if (bitmap) {
-            chopi_set_bits(bitmap, index + ((size_t)1 << (have - CHOPI_MIN)), CHOPI_START);
-            push_free(heap, addr + chopi_size_of(have), have);
-        } else {
-            chopi_tree_insert(heap, addr + chopi_size_of(have), have);
-        }
+        chopi_set_bits(bitmap, index + ((size_t)1 << (have - CHOPI_MIN)), CHOPI_START);
+        push_free(heap, addr + chopi_size_of(have), have);
     }
-    if (bitmap)
-        chopi_set_bits(bitmap, index, CHOPI_ALLOC);
-
-    heap->live_allocations++;
-    chopi_note_peak(heap);
-    chopi_block_handed_out(heap, block, chopi_size_of(order));
-    *out = block;
-    return CHOP_OK;
+    chopi_set_bits(bitmap, index, CHOPI_ALLOC);
+    return hand_out(heap, block, order, out);
 }
 
 /*

@@ -438,8 +438,9 @@ void chopi_tree_insert(chop_heap *heap, uintptr_t addr, unsigned order);
 /* Takes out the block that hangs at link, as chopi_tree_find() gave it. */
 void chopi_tree_remove(chop_heap *heap, unsigned order, chop_free_block *block,
                        chopi_tree_link link);
-/* Takes out some block of this order, which has one. */
-chop_free_block *chopi_tree_pop(chop_heap *heap, unsigned order);
+/* Takes out some free block of order `have`, which has one, and splits it down to
+ * `order`, adding the upper halves: the block of that order it returns is not free. */
+chop_free_block *chopi_tree_take(chop_heap *heap, unsigned have, unsigned order);
 /* Whether the block of this order at addr (inside the heap, aligned) may be freed, as
  * far as the free blocks tell: CHOP_OK, CHOP_ERR_DOUBLE_FREE or CHOP_ERR_SIZE_MISMATCH. */
 chop_status chopi_tree_check_free(const chop_heap *heap, uintptr_t addr, unsigned order);
@@ -464,44 +465,43 @@ static inline void chopi_note_peak(chop_heap *heap)
 /*
  * Bitmap mode: the order of the block beginning at index (START set).  By I1 and I5
  * the next block begins right after it, so the next START bit after index is at
- * index + 2^(order - CHOPI_MIN), unless the block ends the heap: the spans are tested
- * in turn, each block being the node twice as large as the last one tested when no
- * block begins after that one.  The tests stop at the largest node at the block's
- * address, so a corrupted bitmap still yields a node.  O(MAX_ORDER).
+ * index + 2^(order - CHOPI_MIN), unless the block ends the heap.  The general method
+ * tests the spans in turn, each block being the node twice as large as the last span
+ * tested when no block begins after that one; it stops at the largest node at the
+ * block's address, so a corrupted bitmap still yields a node.  O(MAX_ORDER).
  *
- * 64-bit cores first look at the rest of the index's bitmap word (32 pairs) with one
- * load and one bit scan: the next START there is the answer, and none there rules
- * out every span that ends inside the word.
+ * 64-bit cores first read the answer off whole words: the rest of the index's word (32
+ * pairs) with one load and one bit scan, or, for a block that starts a word and fills
+ * it, the first pair of each word a power of two of words further on.  The result is
+ * taken if it names a node that fits; a corrupted bitmap gets the general method.
  */
 static CHOPI_HOT_INLINE unsigned chopi_block_order(const chop_heap *heap, size_t index)
 {
     const size_t blocks = chopi_blocks(heap);
     const uintptr_t addr = chopi_address(heap, index);
-    unsigned order = CHOPI_MIN;
 #if !CHOPI_SPLIT_64
-    size_t word_end = (index | 31u) + 1u; /* where the next bitmap word begins */
-    if (word_end <= blocks) {             /* not inside the heap's last word */
-        uint64_t later = (heap->bitmap[index / 32u] >> (index % 32u * 2u)) >> 2;
-        later &= UINT64_C(0x5555555555555555); /* the START bits after index's */
-        if (later != 0) {
-            size_t span = ((size_t)chopi_lowest_bit(later) >> 1) + 1u;
-            order = chopi_floor_log2(span) + CHOPI_MIN;
-            if ((span & (span - 1u)) == 0 && order <= (unsigned)CHOPI_TOP &&
-                (addr & (chopi_size_of(order) - 1u)) == 0)
-                return order;
-            order = CHOPI_MIN; /* not a node: corrupted; the tests below decide */
-        } else { /* the block reaches the next word: skip to the first span that does */
-            unsigned skip = chopi_floor_log2(((word_end - index) << 1) - 1u) + CHOPI_MIN;
-            if (skip <= (unsigned)CHOPI_TOP && (addr & (chopi_size_of(skip) - 1u)) == 0 &&
-                ((size_t)1 << (skip - CHOPI_MIN)) <= blocks - index)
-                order = skip; /* a node; otherwise corrupted, and all spans are tested */
-        }
+    const uint64_t *bitmap = heap->bitmap;
+    uint64_t later = (bitmap[index / 32u] >> (index % 32u * 2u)) >> 2;
+    later &= UINT64_C(0x5555555555555555); /* the START bits after index's, in its word */
+    size_t span = 0;
+    if (later != 0) {
+        span = ((size_t)chopi_lowest_bit(later) >> 1) + 1u;
+    } else if (index % 32u == 0) {
+        span = 32u;
+        while (span < blocks - index && !(bitmap[(index + span) / 32u] & 1u))
+            span <<= 1;
+    }
+    if (span != 0 && (span & (span - 1u)) == 0 && span <= blocks - index) {
+        unsigned order = chopi_floor_log2(span) + CHOPI_MIN;
+        if (order <= (unsigned)CHOPI_TOP && (addr & (chopi_size_of(order) - 1u)) == 0)
+            return order;
     }
 #endif
-    for (;; order++) {
-        size_t span = (size_t)1 << (order - CHOPI_MIN);
-        if (order >= (unsigned)CHOPI_TOP || 2u * span > blocks - index ||
-            (addr & ((chopi_size_of(order) << 1) - 1u)) != 0 || chopi_starts(heap, index + span))
+    for (unsigned order = CHOPI_MIN;; order++) {
+        size_t span_k = (size_t)1 << (order - CHOPI_MIN);
+        if (order >= (unsigned)CHOPI_TOP || 2u * span_k > blocks - index ||
+            (addr & ((chopi_size_of(order) << 1) - 1u)) != 0 ||
+            chopi_starts(heap, index + span_k))
             return order;
     }
 }

@@ -124,12 +124,16 @@ void chopi_tree_remove(chop_heap *heap, unsigned order, chop_free_block *block,
     chopi_note_unfree(heap, order);
 }
 
-chop_free_block *chopi_tree_pop(chop_heap *heap, unsigned order)
+chop_free_block *chopi_tree_take(chop_heap *heap, unsigned have, unsigned order)
 {
     chopi_tree_link root = { NULL, 0 };
-    chop_free_block *leaf = detach_leaf(heap, order, root, heap->free_list[order]);
-    chopi_note_unfree(heap, order);
-    return leaf;
+    chop_free_block *block = detach_leaf(heap, have, root, heap->free_list[have]);
+    chopi_note_unfree(heap, have);
+    while (have > order) { /* keep the lower half, free the upper */
+        have--;
+        chopi_tree_insert(heap, (uintptr_t)block + chopi_size_of(have), have);
+    }
+    return block;
 }
 
 /*
