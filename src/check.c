@@ -24,6 +24,8 @@ static int free_lists_are_sound(const chop_heap *heap)
             return 0;
         if (k < (unsigned)CHOPI_MIN && (block || heap->free_count[k]))
             return 0;
+        if (heap->free_count[k] > chopi_blocks(heap))
+            return 0; /* more than fit: a cycle must not keep the walk below going */
         for (; block; prev = block, block = next) {
             uintptr_t addr = (uintptr_t)block;
             chop_free_block *block_prev;
@@ -66,6 +68,8 @@ static int trees_are_sound(const chop_heap *heap)
                 return 0;
             continue;
         }
+        if (heap->free_count[k] > chopi_blocks(heap))
+            return 0; /* more than fit: a cycle must not keep the walk below going */
         for (block = chopi_tree_next(heap, k, NULL, &corrupted); block;
              block = chopi_tree_next(heap, k, block, &corrupted)) {
             if (count++ == heap->free_count[k])

@@ -95,10 +95,12 @@ void chopi_push_free(chop_heap *heap, uintptr_t addr, unsigned order)
 void chopi_unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
 {
     chopi_tree_link link;
-    if (chopi_bitmap(heap))
+    if (chopi_bitmap(heap)) {
         unlink_free(heap, block, order);
-    else if (chopi_tree_find(heap, order, (uintptr_t)block, &link))
+    } else {
+        (void)chopi_tree_find(heap, order, (uintptr_t)block, &link); /* block is free */
         chopi_tree_remove(heap, order, block, link);
+    }
 }
 
 /* --- chop_init ------------------------------------------------------------------ */
@@ -323,8 +325,9 @@ chop_status chopi_block_holding(const chop_heap *heap, uintptr_t addr, uintptr_t
 }
 
 /*
- * Bitmap mode, a pointer that does not start a block: inside some block, allocated or
- * free.  Out of line: only a misuse comes here, and the valid free keeps its registers.
+ * Bitmap mode, a pointer that does not start a live block: inside some block, or the
+ * start of a free one.  Out of line: only a misuse comes here, and the valid free
+ * keeps its registers.
  */
 static CHOPI_OUT_OF_LINE chop_status classify_inside(const chop_heap *heap, uintptr_t addr)
 {
@@ -483,20 +486,6 @@ void chopi_free_block(chop_heap *heap, uintptr_t addr, unsigned order)
 
 /* --- chop_try_free -------------------------------------------------------------- */
 
-/* The refusals of chopi_live_block(), out of line (see classify_inside()). */
-static CHOPI_OUT_OF_LINE chop_status classify_not_live(const chop_heap *heap, uintptr_t addr)
-{
-    uintptr_t block;
-    unsigned order;
-    int allocated;
-    chop_status status = chopi_block_holding(heap, addr, &block, &order, &allocated);
-    if (status != CHOP_OK)
-        return status;
-    if (!allocated)
-        return CHOP_ERR_DOUBLE_FREE;
-    return block == addr ? CHOP_OK : CHOP_ERR_INTERIOR_POINTER;
-}
-
 /* A live block begins at addr exactly when addr is a minimum-block boundary whose
  * pair reads START | ALLOC (I5); anything else is classified out of line. */
 static CHOPI_HOT_INLINE chop_status live_block(const chop_heap *heap, uintptr_t addr,
@@ -509,7 +498,7 @@ static CHOPI_HOT_INLINE chop_status live_block(const chop_heap *heap, uintptr_t 
     size_t index = chopi_index(heap, addr);
     if (CHOPI_UNLIKELY((addr & (CHOP_MIN_BLOCK_SIZE - 1u)) != 0 ||
                        chopi_bits(heap->bitmap, index) != (CHOPI_START | CHOPI_ALLOC)))
-        return classify_not_live(heap, addr);
+        return classify_inside(heap, addr);
     *order = chopi_block_order(heap, index);
     return CHOP_OK;
 }

@@ -282,11 +282,12 @@ static inline int chopi_parent_is_node(const chop_heap *heap, uintptr_t addr, un
  */
 static inline unsigned chopi_largest_node(const chop_heap *heap, uintptr_t addr)
 {
-    unsigned order = chopi_floor_log2(heap->end - addr);
+    unsigned order = chopi_floor_log2(heap->end - addr); /* the largest that fits */
+    unsigned aligned = chopi_lowest_bit(addr);            /* addr is not 0: in the heap */
+    if (order > aligned)
+        order = aligned;
     if (order > (unsigned)CHOPI_TOP)
         order = CHOPI_TOP;
-    while (addr & (chopi_size_of(order) - 1u))
-        order--;
     return order;
 }
 
@@ -466,21 +467,21 @@ static inline void chopi_note_peak(chop_heap *heap)
  * Bitmap mode: the order of the block beginning at index (START set).  By I1 and I5
  * the next block begins right after it, so the next START bit after index is at
  * index + 2^(order - CHOPI_MIN), unless the block ends the heap.  The general method
- * tests the spans in turn, each block being the node twice as large as the last span
- * tested when no block begins after that one; it stops at the largest node at the
- * block's address, so a corrupted bitmap still yields a node.  O(MAX_ORDER).
+ * tests those spans in turn, up to the largest node at the block's address, so that
+ * a corrupted bitmap still yields a node.  O(MAX_ORDER).
  *
- * 64-bit cores first read the answer off whole words: the rest of the index's word (32
+ * 64-bit cores first read the span off whole words: the rest of the index's word (32
  * pairs) with one load and one bit scan, or, for a block that starts a word and fills
- * it, the first pair of each word a power of two of words further on.  The result is
- * taken if it names a node that fits; a corrupted bitmap gets the general method.
+ * it, the first pair of each word a power of two of words further on.  The span is
+ * taken if it names a node at the address; a corrupted bitmap gets the general method.
  */
 static CHOPI_HOT_INLINE unsigned chopi_block_order(const chop_heap *heap, size_t index)
 {
-    const size_t blocks = chopi_blocks(heap);
     const uintptr_t addr = chopi_address(heap, index);
+    const unsigned largest = chopi_largest_node(heap, addr);
 #if !CHOPI_SPLIT_64
     const uint64_t *bitmap = heap->bitmap;
+    const size_t blocks = chopi_blocks(heap);
     uint64_t later = (bitmap[index / 32u] >> (index % 32u * 2u)) >> 2;
     later &= UINT64_C(0x5555555555555555); /* the START bits after index's, in its word */
     size_t span = 0;
@@ -491,19 +492,16 @@ static CHOPI_HOT_INLINE unsigned chopi_block_order(const chop_heap *heap, size_t
         while (span < blocks - index && !(bitmap[(index + span) / 32u] & 1u))
             span <<= 1;
     }
-    if (span != 0 && (span & (span - 1u)) == 0 && span <= blocks - index) {
+    if (span != 0 && (span & (span - 1u)) == 0) {
         unsigned order = chopi_floor_log2(span) + CHOPI_MIN;
-        if (order <= (unsigned)CHOPI_TOP && (addr & (chopi_size_of(order) - 1u)) == 0)
+        if (order <= largest)
             return order;
     }
 #endif
-    for (unsigned order = CHOPI_MIN;; order++) {
-        size_t span_k = (size_t)1 << (order - CHOPI_MIN);
-        if (order >= (unsigned)CHOPI_TOP || 2u * span_k > blocks - index ||
-            (addr & ((chopi_size_of(order) << 1) - 1u)) != 0 ||
-            chopi_starts(heap, index + span_k))
-            return order;
-    }
+    unsigned order = CHOPI_MIN;
+    while (order < largest && !chopi_starts(heap, index + ((size_t)1 << (order - CHOPI_MIN))))
+        order++;
+    return order;
 }
 
 /*

@@ -24,9 +24,11 @@ static unsigned tree_top(const chop_heap *heap)
     return chopi_floor_log2((heap->end - 1u) ^ heap->start);
 }
 
+/* The side bit `bit` of addr names.  The mask keeps a search of a corrupted tree, which
+ * can run past bit 0, defined; a sound tree never gets there (T2). */
 static unsigned side_of(uintptr_t addr, unsigned bit)
 {
-    return (unsigned)(addr >> bit) & 1u;
+    return (unsigned)(addr >> (bit % (sizeof addr * CHAR_BIT))) & 1u;
 }
 
 static chop_free_block *child(const chop_free_block *block, unsigned side)
@@ -55,9 +57,8 @@ static inline chop_free_block *search(const chop_heap *heap, unsigned top, unsig
     chop_free_block *block = heap->free_list[order];
     chopi_tree_link at = { NULL, 0 };
 
+    /* A sound tree's path ends by bit `order` (T2), at addr or at an empty link. */
     for (unsigned bit = top; block && (uintptr_t)block != addr; bit--) {
-        if (bit < order)
-            return NULL; /* every bit taken: addr is not in the tree (T2) */
         at.parent = block;
         at.side = side_of(addr, bit);
         block = child(block, at.side);
@@ -157,8 +158,6 @@ chop_status chopi_tree_check_free(const chop_heap *heap, uintptr_t addr, unsigne
             if ((uintptr_t)block == addr)
                 return CHOP_ERR_DOUBLE_FREE;
             overlapping |= (((uintptr_t)block ^ addr) >> order) == 0;
-            if (bit < k)
-                break; /* every bit taken (T2) */
             block = child(block, side_of(addr, bit));
         }
     }
@@ -170,8 +169,6 @@ chop_status chopi_tree_check_free(const chop_heap *heap, uintptr_t addr, unsigne
         for (unsigned bit = top; block; bit--) {
             if ((uintptr_t)block == node)
                 return CHOP_ERR_DOUBLE_FREE;
-            if (bit < k)
-                break;
             block = child(block, side_of(node, bit));
         }
     }

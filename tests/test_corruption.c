@@ -126,7 +126,7 @@ static void test_lists(int mode)
     scene s;
 
     if (!SCENE_FITS) {
-        tap_skip(17, "%s: " SCENE_SKIP_WHY, name, (size_t)(2u * MIN_BLOCK), (size_t)MIN_BLOCK,
+        tap_skip(18, "%s: " SCENE_SKIP_WHY, name, (size_t)(2u * MIN_BLOCK), (size_t)MIN_BLOCK,
                  (size_t)LARGEST);
         return;
     }
@@ -206,24 +206,21 @@ static void test_lists(int mode)
         tap_bail_out("no lone free block of order %u", k + 2u);
     s.heap.free_list[k] = bigger;
     expect_corrupted(&s.heap, name, "a list holds a free block of a larger order");
+
+    /* A cycle with a count too large to stop it: the count alone must be refused. */
+    set_scene(&s, mode);
+    chopi_set_links(s.free_small, s.free_small, s.free_small);
+    s.heap.free_count[k] = SIZE_MAX;
+    expect_corrupted(&s.heap, name, "a free block its own child, and a count of SIZE_MAX");
 }
 
 /*
- * Free-list mode: a node pushed by hand onto a list, shape and counters kept
- * consistent, so only the overlap and merge checks can catch it.
+ * Free-list mode: a block added by hand to its order's tree, where its address puts
+ * it and with the counters kept, so only the overlap and merge checks can catch it.
  */
 static void push_fake_free(chop_heap *heap, void *where, unsigned order)
 {
-    chop_free_block *node = where;
-    chop_free_block *head = free_head(heap, order);
-
-    chopi_set_links(node, head, NULL);
-    if (head)
-        chopi_set_prev(head, node);
-    heap->free_list[order] = node;
-    heap->free_count[order]++;
-    heap->nonempty |= (uint64_t)1 << order;
-    heap->free_bytes += chopi_size_of(order);
+    chopi_tree_insert(heap, (uintptr_t)where, order);
 }
 
 static void test_free_list_sets(void)
@@ -341,6 +338,118 @@ static void test_bitmap(void)
     }
 }
 
+/* --- free-list mode's trees (src/tree.c) ------------------------------------------ */
+
+#define TREE_BLOCKS 16u /* minimum blocks in the heap of the tree cases */
+
+/* The first bit a tree of the heap branches on (tree.c's T1). */
+static unsigned tree_top_of(const chop_heap *heap)
+{
+    return chopi_floor_log2((heap->end - 1u) ^ heap->start);
+}
+
+static unsigned bit_of(const void *p, unsigned bit)
+{
+    return (unsigned)((uintptr_t)p >> bit) & 1u;
+}
+
+/* A free-list heap of TREE_BLOCKS minimum blocks, all allocated, then the blocks named
+ * by `freed` (a mask of block numbers) freed in increasing order: none merges. */
+static void tree_scene(chop_heap *heap, void **blocks, unsigned freed)
+{
+    fresh_heap(heap, MODE_FREELIST, TREE_BLOCKS * MIN_BLOCK);
+    for (unsigned i = 0; i < TREE_BLOCKS; i++)
+        blocks[i] = allocate(heap, MIN_BLOCK);
+    for (unsigned i = 0; i < TREE_BLOCKS; i++)
+        if (freed & (1u << i) && chop_try_deallocate(heap, blocks[i], MIN_BLOCK, 1) != CHOP_OK)
+            tap_bail_out("freeing block %u of the tree scene", i);
+    if (chop_check(heap) != CHOP_OK)
+        tap_bail_out("the tree scene is not sound");
+}
+
+static int visit_nothing(void *ctx, void *block, size_t size, int allocated)
+{
+    (void)ctx, (void)block, (void)size, (void)allocated;
+    return 0;
+}
+
+static void test_trees(void)
+{
+    const unsigned k = CHOP_MIN_ORDER;
+    void *b[TREE_BLOCKS];
+    chop_heap heap;
+
+    /* Two free blocks: the second, a leaf, moved to its parent's other side. */
+    tree_scene(&heap, b, 1u << 0 | 1u << 2);
+    unsigned side = bit_of(b[2], tree_top_of(&heap));
+    if (free_head(&heap, k) != b[0])
+        tap_bail_out("the first block freed is not the root");
+    chopi_set_links(b[0], side ? b[2] : NULL, side ? NULL : b[2]);
+    expect_corrupted(&heap, "free-list", "a leaf on the side its address does not name");
+    tap_is_status(chop_walk(&heap, visit_nothing, NULL), CHOP_ERR_CORRUPTED,
+                  "free-list: ... and chop_walk() says so");
+    chopi_set_links(b[0], side ? NULL : b[2], side ? b[2] : NULL);
+    tap_is_status(chop_check(&heap), CHOP_OK, "free-list: sound again once restored");
+
+    /*
+     * A chain deeper than the address bits allow: blocks 0, 2, ... hung one below the
+     * other along the last one's path, which then lies below bit k.
+     */
+    unsigned top = tree_top_of(&heap);
+    unsigned chain = top - k + 2u; /* blocks above the leaf: depths 0 .. top - k + 1 */
+    unsigned freed = 0;
+    for (unsigned i = 0; i <= chain; i++)
+        freed |= 1u << (2u * i);
+    tree_scene(&heap, b, freed);
+    void *leaf = b[2u * chain];
+    heap.free_list[k] = b[0];
+    for (unsigned i = 0; i < chain; i++) {
+        void *below = b[2u * (i + 1u)];
+        int right = bit_of(leaf, top - i) != 0;
+        chopi_set_links(b[2u * i], right ? NULL : below, right ? below : NULL);
+    }
+    chopi_set_links(leaf, NULL, NULL);
+    expect_corrupted(&heap, "free-list", "a tree deeper than the address bits");
+
+    /* An inner block on the wrong side, above a leaf that is where its path says. */
+    tree_scene(&heap, b, 1u << 0 | 1u << 2 | 1u << 8);
+    if (bit_of(b[2], top) != 0 || bit_of(b[8], top) != 1)
+        tap_bail_out("blocks 2 and 8 are not in different halves of the heap");
+    heap.free_list[k] = b[0];
+    chopi_set_links(b[0], b[8], NULL); /* block 8's address names side 1 */
+    int low = bit_of(b[2], top - 1u) != 0;
+    chopi_set_links(b[8], low ? NULL : b[2], low ? b[2] : NULL);
+    chopi_set_links(b[2], NULL, NULL);
+    expect_corrupted(&heap, "free-list", "an inner tree block on the wrong side");
+}
+
+/* Bitmap mode: the order of a live block read off a bitmap with a stray START bit. */
+static void test_block_order(void)
+{
+    chop_heap heap;
+
+    if (!block_exists(4u * MIN_BLOCK, 4, "the stray START cases"))
+        return;
+    fresh_heap(&heap, MODE_BITMAP, 16u * MIN_BLOCK);
+    unsigned char *q[4];
+    for (int i = 0; i < 4; i++)
+        q[i] = allocate(&heap, 4u * MIN_BLOCK);
+    for (int i = 1; i < 4; i++)
+        if (q[i] != q[0] + (size_t)i * 4u * MIN_BLOCK)
+            tap_bail_out("the four blocks are not in address order");
+
+    set_bits(&heap, q[0] + 3u * MIN_BLOCK, CHOPI_START);
+    expect_corrupted(&heap, "bitmap", "a START bit three blocks into a live block");
+    tap_is_size(chop_usable_size(&heap, q[0]), 4u * MIN_BLOCK,
+                "bitmap: ... whose size still reads as a node at its address");
+    clear_bits(&heap, q[0] + 3u * MIN_BLOCK, CHOPI_START);
+
+    clear_bits(&heap, q[2], CHOPI_START | CHOPI_ALLOC);
+    expect_corrupted(&heap, "bitmap", "the START bit after a live block cleared");
+    tap_is_size(chop_usable_size(&heap, q[1]), 4u * MIN_BLOCK,
+                "bitmap: ... its size is still no larger than its address is aligned");
+}
+
 int main(void)
 {
     if (CHOPALLOC_HAVE_BITMAP) {
@@ -351,5 +460,10 @@ int main(void)
     }
     test_lists(MODE_FREELIST);
     test_free_list_sets();
+    test_trees();
+    if (CHOPALLOC_HAVE_BITMAP)
+        test_block_order();
+    else
+        tap_skip(4, "built with --disable-bitmap");
     return tap_done();
 }
