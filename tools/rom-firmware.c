@@ -6,7 +6,9 @@
  * allocates one block and frees it.  Volatile inputs keep the compiler from
  * evaluating the calls at build time.  Built with -DCHOP_ROM_STUBS, the three
  * functions are replaced by stubs that do nothing, so the size difference between
- * the two links is what the real calls bring in.
+ * the two links is what the real calls bring in.  -DCHOP_ROM_STRERROR=1 adds a call
+ * of chop_strerror(), =2 one of chop_strerror_flash() (AVR), for what the messages
+ * cost.
  */
 #include "chopalloc.h"
 
@@ -14,23 +16,33 @@
 #define CHOP_ROM_USE_BITMAP CHOPALLOC_HAVE_BITMAP
 #endif
 
+/* noipa: each call site stays a real call to an opaque function, as with the library
+ * (older compilers, such as avr-gcc 5, only know noinline and noclone). */
+#if defined(__has_attribute)
+#if __has_attribute(noipa)
+#define CHOP_ROM_OPAQUE __attribute__((noipa))
+#endif
+#endif
+#ifndef CHOP_ROM_OPAQUE
+#define CHOP_ROM_OPAQUE __attribute__((noinline, noclone))
+#endif
+
 #ifdef CHOP_ROM_STUBS
-/* noipa: each call site stays a real call to an opaque function, as with the library. */
-__attribute__((noipa)) chop_status chop_init(chop_heap *heap, void *memory, size_t size,
+CHOP_ROM_OPAQUE chop_status chop_init(chop_heap *heap, void *memory, size_t size,
                                              uint64_t *bitmap, size_t bitmap_words)
 {
     (void)heap, (void)memory, (void)size, (void)bitmap, (void)bitmap_words;
     return CHOP_OK;
 }
 
-__attribute__((noipa)) chop_status chop_try_allocate(chop_heap *heap, size_t size,
+CHOP_ROM_OPAQUE chop_status chop_try_allocate(chop_heap *heap, size_t size,
                                                      size_t align, void **out)
 {
     (void)heap, (void)size, (void)align, (void)out;
     return CHOP_OK;
 }
 
-__attribute__((noipa)) chop_status chop_try_deallocate(chop_heap *heap, void *ptr,
+CHOP_ROM_OPAQUE chop_status chop_try_deallocate(chop_heap *heap, void *ptr,
                                                        size_t size, size_t align)
 {
     (void)heap, (void)ptr, (void)size, (void)align;
@@ -47,6 +59,7 @@ static uint64_t bitmap[CHOP_BITMAP_WORDS(sizeof region)];
 volatile size_t rom_size_request = 24;
 volatile size_t rom_align_request = 8;
 volatile chop_status rom_result;
+volatile uintptr_t rom_message; /* in every build, so that its RAM cancels out */
 
 void _start(void);
 
@@ -63,6 +76,11 @@ void _start(void)
 #endif
     rom_result = chop_try_allocate(&heap, size, align, &block);
     rom_result = chop_try_deallocate(&heap, block, size, align);
+#if CHOP_ROM_STRERROR == 1
+    rom_message = (uintptr_t)chop_strerror(rom_result);
+#elif CHOP_ROM_STRERROR == 2
+    rom_message = (uintptr_t)chop_strerror_flash(rom_result);
+#endif
     for (;;) {
     }
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # ROM cost of chopalloc on bare-metal targets: what chop_init, chop_try_allocate and
-# chop_try_deallocate add to a firmware image.
+# chop_try_deallocate add to a firmware image; on AVR also the RAM chop_strerror()'s
+# messages take, and what chop_strerror_flash() takes instead.
 # SPDX-License-Identifier: MIT
 #
 # Usage: tools/rom-size.sh [--strict] [--budget BYTES [--enforce]]   (make size runs it)
@@ -39,17 +40,18 @@ trap 'rm -rf "$tmp"' EXIT
 # name|tool prefix|flags
 targets='Cortex-M0|arm-none-eabi-|-mcpu=cortex-m0 -mthumb
 Cortex-M4|arm-none-eabi-|-mcpu=cortex-m4 -mthumb
-RV32IMAC|riscv64-unknown-elf-|-march=rv32imac -mabi=ilp32'
+RV32IMAC|riscv64-unknown-elf-|-march=rv32imac -mabi=ilp32
+ATmega2560|avr-|-mmcu=atmega2560'
 
 common="-Os -ffunction-sections -fdata-sections -ffreestanding
  -Wall -Wextra -Wconversion -Wshadow -Wstrict-prototypes -Werror"
 
-# image_size PREFIX FLAGS BITMAP STUBS: text + data of the linked firmware.
-image_size() {
+# link PREFIX FLAGS BITMAP STUBS [CFLAGS]: links the firmware as $dir/fw.elf.
+link() {
     dir=$tmp/build.$$.$3.$4
     rm -rf "$dir"; mkdir "$dir"
     # The build is chosen with -D, as without configure: no generated header is read.
-    cc="${1}gcc $2 $common -DCHOPALLOC_NO_CONFIG_H -DCHOPALLOC_HAVE_BITMAP=$3"
+    cc="${1}gcc $2 $common ${5:-} -DCHOPALLOC_NO_CONFIG_H -DCHOPALLOC_HAVE_BITMAP=$3"
     cc="$cc -I$srcdir/include -I$srcdir/src"
     objs=
     if [ "$4" = 1 ]; then
@@ -65,7 +67,19 @@ image_size() {
     # shellcheck disable=SC2086
     $cc -nostdlib -nostartfiles -Wl,--gc-sections -Wl,-e,_start \
         -o "$dir/fw.elf" "$dir/fw.o" $objs -lgcc
+}
+
+# image_size PREFIX FLAGS BITMAP STUBS: text + data (flash) of the linked firmware.
+image_size() {
+    link "$@"
     "${1}size" -B "$dir/fw.elf" | awk 'NR == 2 { print $1 + $2 }'
+}
+
+# ram_flash PREFIX FLAGS CFLAGS: "RAM flash" (data + bss, text + data) of the bitmap
+# firmware with those extra flags.
+ram_flash() {
+    link "$1" "$2" 1 0 "$3"
+    "${1}size" -B "$dir/fw.elf" | awk 'NR == 2 { print $2 + $3, $1 + $2 }'
 }
 
 results=$tmp/results
@@ -105,4 +119,19 @@ while read -r name cost1 cost0; do
     fi
 done < "$results"
 [ -z "${verdict:-}" ] || echo "Cortex-M4 bitmap build: $verdict"
+
+# AVR keeps constant data in RAM: what the messages cost there, either way.
+if command -v avr-gcc > /dev/null 2>&1; then
+    avr=-mmcu=atmega2560
+    set -- $(ram_flash avr- "$avr" "") $(ram_flash avr- "$avr" -DCHOP_ROM_STRERROR=1) \
+        $(ram_flash avr- "$avr" -DCHOP_ROM_STRERROR=2)
+    echo
+    echo "| ATmega2560 messages     |   RAM |  flash |"
+    echo "|-------------------------|------:|-------:|"
+    printf '| %-23s | %3d B | %4d B |\n' "\`chop_strerror()\`" $(($3 - $1)) $(($4 - $2))
+    printf '| %-23s | %3d B | %4d B |\n' "\`chop_strerror_flash()\`" $(($5 - $1)) $(($6 - $2))
+elif [ "$strict" = yes ]; then
+    echo "rom-size: ATmega2560 messages: avr-gcc not found" >&2
+    status=1
+fi
 exit $status
