@@ -56,9 +56,12 @@ static inline chop_free_block *search(const chop_heap *heap, unsigned top, unsig
 {
     chop_free_block *block = heap->free_list[order];
     chopi_tree_link at = { NULL, 0 };
+    size_t left = heap->free_count[order]; /* blocks not yet met: see chopi_tree_check_free() */
 
     /* A sound tree's path ends by bit `order` (T2), at addr or at an empty link. */
     for (unsigned bit = top; block && (uintptr_t)block != addr; bit--) {
+        if (--left == 0)
+            return NULL; /* the tree's last block, and not addr */
         at.parent = block;
         at.side = side_of(addr, bit);
         block = child(block, at.side);
@@ -154,12 +157,17 @@ chop_status chopi_tree_check_free(const chop_heap *heap, uintptr_t addr, unsigne
         unsigned k = chopi_lowest_bit(orders);
         uintptr_t node = addr & ~(chopi_size_of(k) - 1u);
         unsigned bit = top;
+        /* A tree of n blocks is less than n deep: the n-th block met has no child to
+         * read, which spares a cache miss for the many orders holding one block. */
+        size_t left = heap->free_count[k];
         for (const chop_free_block *block = heap->free_list[k]; block;
              block = child(block, side_of(node, bit--))) {
             if ((uintptr_t)block == node)
                 return CHOP_ERR_DOUBLE_FREE;
             if (k < order && (((uintptr_t)block ^ addr) >> order) == 0)
                 overlapping = 1;
+            if (--left == 0)
+                break;
         }
     }
     return overlapping ? CHOP_ERR_SIZE_MISMATCH : CHOP_OK;
