@@ -7,25 +7,28 @@
 #
 # For each core and both builds (bitmap, -DCHOPALLOC_HAVE_BITMAP=0) the library's
 # sources are compiled as tools/rom-size.sh compiles them (-Os, -D flags, no generated
-# header) and linked with tools/icount-firmware.c and picolibc (semihosting), which
-# runs the boards of tools/run-bare-metal.sh.  qemu runs it one instruction per
-# translation block (-singlestep) and logs every block it executes (-d exec,nochain),
-# so the log has one line per executed instruction, with its address.  Each measured
-# call is made from a wrapper function of its own (see the firmware); the count of a
-# call is the number of lines from the callee's entry to the first line back in the
-# wrapper, found with nm: the call with all it calls, no measuring overhead.
-# A calibration loop of 2n + 1 instructions is counted first; any other count is an
-# error.
+# header) and linked with tools/icount-firmware.c and picolibc (semihosting), on the
+# boards of tools/run-bare-metal.sh.  qemu runs one instruction per translation block
+# (-singlestep, or -accel tcg,one-insn-per-tb=on from qemu 8.1) and logs every block
+# it executes (-d exec,nochain): one line per executed instruction, with its address.
+# Each measured call is made from a wrapper function of its own (see the firmware);
+# its count is the number of lines from the callee's entry to the first line back in
+# the wrapper, whose address range nm gives: the call and all it calls, nothing of
+# the measuring.  A calibration loop of 2n + 1 instructions is counted first on each
+# run; any other count is an error.
 #
-# Printed, as Markdown: per core, build and call, the median and maximum over the
-# churn workload (CHOPALLOC_MAX_ORDER 32), and a + b·k fitted by least squares to the
-# adversarial calls (one minimum block allocated from a fresh heap of one block, k
-# splits, then freed, k merges) over arenas of 64 B to 1 MiB and CHOPALLOC_MAX_ORDER
-# 16, 24 and 32, with the largest deviation of a measured call from the fit.
-# --quick: a smoke run (CHOPALLOC_MAX_ORDER 32 only, 256 churn steps, arenas up to
-# 16 KiB), whose figures are not the documented ones.
+# Printed, as Markdown (doc/performance.md's table), per core, build and call:
+#   - the median and maximum over the churn workload (CHOPALLOC_MAX_ORDER n = 32);
+#   - a + b·k + c·n, fitted by least squares to the adversarial calls (one minimum
+#     block allocated from a fresh heap of one block: k splits; then freed: k
+#     merges) over arenas of 64 B to 1 MiB and n = 16, 24 and 32, and the largest
+#     deviation of a measured call from it;
+#   - for a free that merges nothing, a + d·f over f = 0..64 free blocks (n = 32).
+# Terms whose coefficient rounds to 0, or whose variable does not vary, are left out.
+# --quick: a smoke run (n = 32 only, 256 churn steps, arenas up to 16 KiB), whose
+# figures are not the documented ones.
 # A core whose compiler or qemu is missing is reported and skipped; with --strict it
-# is an error.
+# is an error.  The raw counts stay in a directory kept when ICOUNT_KEEP is set.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,6 +54,7 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/chop-icount.XXXXXX")
 [ -n "${ICOUNT_KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT
+[ -z "${ICOUNT_KEEP:-}" ] || echo "core-icount: the raw counts are kept in $tmp" >&2
 
 # name|tool prefix|flags|qemu and board|memory map (tools/run-bare-metal.sh's, with
 # 16 MiB of RAM on every board)
@@ -70,6 +74,19 @@ callee() {
         icount_w_free_*) echo chop_free ;;
         *) echo "core-icount: unknown wrapper $1" >&2; exit 1 ;;
     esac
+}
+
+# one_insn_per_tb QEMU: its option for one instruction per translation block:
+# -singlestep up to qemu 8.0 (removed in 9.0), the TCG property from 8.1.
+one_insn_per_tb() {
+    version=$("$1" --version | sed -n 's/^QEMU emulator version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
+    # shellcheck disable=SC2086
+    set -- $version
+    if [ "${1:-0}" -gt 8 ] || { [ "${1:-0}" -eq 8 ] && [ "${2:-0}" -ge 1 ]; }; then
+        echo "-accel tcg,one-insn-per-tb=on"
+    else
+        echo "-singlestep"
+    fi
 }
 
 # Counts the instructions of each wrapped call in a qemu -d exec log on stdin: prints
@@ -132,11 +149,11 @@ measure() {
             >> "$dir/ranges"
     done
     # The firmware's output goes to a file, the log to the pipe.
-    # shellcheck disable=SC2086
-    { timeout 600 $4 -display none -monitor none -serial none \
+    # shellcheck disable=SC2086,SC2046 # option words
+    { timeout 600 $4 $(one_insn_per_tb "${4%% *}") -display none -monitor none -serial none \
           -chardev file,id=semihosting,path="$dir/out" \
           -semihosting-config enable=on,target=native,arg=,chardev=semihosting \
-          -kernel "$dir/fw.elf" -singlestep -d exec,nochain -D /dev/stdout </dev/null
+          -kernel "$dir/fw.elf" -d exec,nochain -D /dev/stdout </dev/null
       echo $? > "$dir/status"; } | count_calls "$dir/ranges" > "$dir/counts"
     if [ "$(cat "$dir/status")" != 0 ] || grep FAILED "$dir/out" >&2; then
         echo "core-icount: $1 bitmap=$6 order=$7: the firmware failed (status $(cat "$dir/status"))" >&2
