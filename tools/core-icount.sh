@@ -15,7 +15,9 @@
 # its count is the number of lines from the callee's entry to the first line back in
 # the wrapper, whose address range nm gives: the call and all it calls, nothing of
 # the measuring.  A calibration loop of 2n + 1 instructions is counted first on each
-# run; any other count is an error.
+# run; any other count is an error.  On RV32, run with -icount shift=0, the minstret
+# counter read around each worst-case call must also agree: the same count plus the
+# call's set-up, the same for each call.
 #
 # Printed, as Markdown (doc/performance.md's table), per core, build and call:
 #   - the median and maximum over the churn workload (CHOPALLOC_MAX_ORDER n = 32);
@@ -60,7 +62,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/chop-icount.XXXXXX")
 # 16 MiB of RAM on every board)
 targets='Cortex-M0|arm-none-eabi-|-mcpu=cortex-m0 -mthumb|qemu-system-arm -M microbit -global nrf51-soc.flash-size=0x400000 -global nrf51-soc.sram-size=0x1000000|__flash=0 __flash_size=0x400000 __ram=0x20000000 __ram_size=0x1000000
 Cortex-M4|arm-none-eabi-|-mcpu=cortex-m4 -mthumb|qemu-system-arm -M mps2-an386|__flash=0 __flash_size=0x400000 __ram=0x21000000 __ram_size=0x1000000
-RV32IMAC|riscv64-unknown-elf-|-march=rv32imac -mabi=ilp32|qemu-system-riscv32 -M virt -bios none|__flash=0x80000000 __flash_size=0x200000 __ram=0x80200000 __ram_size=0x1000000'
+RV32IMAC|riscv64-unknown-elf-|-march=rv32imac -mabi=ilp32|qemu-system-riscv32 -M virt -bios none -icount shift=0|__flash=0x80000000 __flash_size=0x200000 __ram=0x80200000 __ram_size=0x1000000'
 
 common="-Os -ffunction-sections -fdata-sections --specs=picolibc.specs
  -Wall -Wextra -Wconversion -Wshadow -Wstrict-prototypes -Werror"
@@ -89,29 +91,43 @@ one_insn_per_tb() {
     fi
 }
 
-# Counts the instructions of each wrapped call in a qemu -d exec log on stdin: prints
-# "WRAPPER COUNT" per call, in order.  $1: lines "WRAPPER LO HI ENTRY" (hex, 8 digits,
-# compared as strings with an x in front so that awk never takes them for numbers).
+# count_calls RANGES NAME: counts the instructions of each wrapped call in a qemu
+# -d exec log on stdin; prints "WRAPPER COUNT" per call, in order.  RANGES: lines
+# "WRAPPER LO HI ENTRY" (hex, 8 digits, compared as strings with an x in front so
+# that awk never takes them for numbers).
 count_calls() {
-    awk '
+    awk -v name="$2" '
         FNR == NR { w[n] = $1; lo[n] = "x" $2; hi[n] = "x" $3; entry[n] = "x" $4; n++; next }
         {
+            # qemu logged a block, then left it before executing its instruction (an
+            # exit request, the end of an -icount budget): it runs it again later.
+            if ($0 ~ /^Stopped execution of TB chain before /) {
+                i = index($0, "[")
+                if ("x" substr($0, i + 1, 8) != last) {
+                    print "core-icount: " name ": a stopped block that was not the last one logged" > "/dev/stderr"
+                    exit 1
+                }
+                if (counted) count--
+                counted = 0; last = ""; stopped++
+                next
+            }
+            if ($0 !~ /^Trace /) next
             i = index($0, "[")
-            if (i == 0) next
             split(substr($0, i + 1), f, "/")
             pc = "x" f[2]
+            last = pc; counted = 0
             if (cur >= 0) {
                 if (pc >= lo[cur] && pc < hi[cur]) { print w[cur], count; cur = -1 }
-                else { count++; next }
+                else { count++; counted = 1; next }
             } else if (in_w >= 0 && pc == entry[in_w]) {
-                cur = in_w; count = 1; in_w = -1; next
+                cur = in_w; count = 1; counted = 1; in_w = -1; next
             }
             in_w = -1
             for (j = 0; j < n; j++)
                 if (pc >= lo[j] && pc < hi[j]) { in_w = j; break }
         }
-        BEGIN { n = 0; cur = -1; in_w = -1 }
-        END { if (cur >= 0) { print "core-icount: the log ends inside a call" > "/dev/stderr"; exit 1 } }
+        BEGIN { n = 0; cur = -1; in_w = -1; stopped = 0; last = ""; counted = 0 }
+        END { if (cur >= 0) { print "core-icount: " name ": the log ends inside a call" > "/dev/stderr"; exit 1 } }
     ' "$1" -
 }
 
@@ -154,7 +170,7 @@ measure() {
           -chardev file,id=semihosting,path="$dir/out" \
           -semihosting-config enable=on,target=native,arg=,chardev=semihosting \
           -kernel "$dir/fw.elf" -d exec,nochain -D /dev/stdout </dev/null
-      echo $? > "$dir/status"; } | count_calls "$dir/ranges" > "$dir/counts"
+      echo $? > "$dir/status"; } | count_calls "$dir/ranges" "$1 bitmap=$6 order=$7" > "$dir/counts"
     if [ "$(cat "$dir/status")" != 0 ] || grep FAILED "$dir/out" >&2; then
         echo "core-icount: $1 bitmap=$6 order=$7: the firmware failed (status $(cat "$dir/status"))" >&2
         cat "$dir/out" >&2
@@ -162,11 +178,12 @@ measure() {
     fi
     # Pair the counts with the firmware's "param CALL VALUE" lines, call by call.
     awk '
-        FNR == NR { if ($1 == "param") param[$2, p[$2]++] = $3; next }
+        FNR == NR { if ($1 == "param") { i = p[$2]++; param[$2, i] = $3; extra[$2, i] = $4 }
+                    next }
         {
             call = substr($1, 10) # after icount_w_
-            v = (call in p) ? param[call, c[call]++] : ""
-            print call, $2, v
+            if (call in p) { j = c[call]++; print call, $2, param[call, j], extra[call, j] }
+            else print call, $2
         }
         END {
             for (call in p)
@@ -181,6 +198,20 @@ measure() {
         $1 == "calib" { n++; if ($2 != 2 * $3 + 1) { bad++; printf "core-icount: %s: the loop of n = %d counted %d, not %d\n", name, $3, $2, 2 * $3 + 1 > "/dev/stderr" } }
         END { exit !(n > 0 && bad == 0) }
     ' "$tmp/$1.$6.$7"
+    # Under -icount (RV32), minstret around each worst-case call: the same count plus
+    # the instructions that set up the call, a constant for each call.
+    case $4 in
+    *-icount*)
+        awk -v name="$1" '
+            $1 ~ /_worst$/ { d = $4 - $2
+                if (!($1 in setup)) setup[$1] = d
+                else if (d != setup[$1]) bad++
+                if (d < 1 || d > 16) bad++ }
+            END { if (bad) printf "core-icount: %s: minstret and the log disagree\n", name > "/dev/stderr"
+                  exit bad != 0 }
+        ' "$tmp/$1.$6.$7"
+        echo "minstret" >> "$tmp/$1.instret" ;;
+    esac
     sed -n 's/^churn: /  churn: /p' "$dir/out" | sed "s/^/core-icount: $1 bitmap=$6:/" >&2
 }
 
@@ -197,6 +228,9 @@ echo "$targets" | while IFS='|' read -r name prefix flags qemu map; do
         done
     done
     echo "core-icount: $name: calibration loop counted exactly (2n + 1 for n = 1, 2, 7, 100, 1000)" >&2
+    if [ -f "$tmp/$name.instret" ]; then
+        echo "core-icount: $name: minstret under -icount shift=0 agrees with every worst-case count" >&2
+    fi
 done
 
 # percentiles CALL FILE: "p50 max" of CALL's churn counts in FILE.

@@ -24,7 +24,8 @@
  *          in free-list mode.
  *   calib  a loop of known length (2n + 1 instructions), to check the counting.
  * What the script cannot see in the log, the firmware prints: "param CALL VALUE"
- * for each measured worst, scan or calib call, in order (k, f or n), and a summary line.
+ * for each measured worst, scan or calib call, in order (k, f or n; for worst calls
+ * also the minstret difference around the call, on RISC-V), and a summary line.
  */
 #include <stdio.h>
 
@@ -101,6 +102,26 @@ __asm__(".text\n"
 
 #define WRAPPER __attribute__((noinline, noipa))
 
+/*
+ * RISC-V: the minstret counter, which qemu -icount shift=0 keeps as the number of
+ * instructions executed (without -icount it counts host time).  The worst-case
+ * wrappers read it around their call, for the script to compare with its count.
+ * Encoded by hand (csrr a0, minstret), as -march=rv32imac has no Zicsr for the
+ * assembler; 0 on other cores.
+ */
+static inline uint32_t instret(void)
+{
+#if defined(__riscv)
+    register uint32_t value __asm__("a0");
+    __asm__ volatile(".4byte 0xb0202573" : "=r"(value));
+    return value;
+#else
+    return 0;
+#endif
+}
+
+volatile uint32_t icount_instret;
+
 /* The first instruction after a call must be in the wrapper: a store to a volatile. */
 WRAPPER void icount_w_calib(unsigned n)
 {
@@ -120,12 +141,16 @@ WRAPPER void icount_w_dealloc_churn(void *ptr, size_t size)
 
 WRAPPER void icount_w_alloc_worst(void **out)
 {
+    uint32_t start = instret();
     icount_status = chop_try_allocate(&heap, 1, 1, out);
+    icount_instret = instret() - start;
 }
 
 WRAPPER void icount_w_dealloc_worst(void *ptr)
 {
+    uint32_t start = instret();
     icount_status = chop_try_deallocate(&heap, ptr, 1, 1);
+    icount_instret = instret() - start;
 }
 
 WRAPPER void icount_w_dealloc_scan(void *ptr)
@@ -142,8 +167,9 @@ WRAPPER void icount_w_free_churn(void *ptr)
 
 WRAPPER void icount_w_free_worst(void *ptr)
 {
+    uint32_t start = instret();
     chop_free(&heap, ptr);
-    icount_status = CHOP_OK;
+    icount_instret = instret() - start;
 }
 #endif
 
@@ -240,21 +266,24 @@ static void worst(void)
             fail("chop_init (worst)");
             return;
         }
+        uint32_t alloc_instret;
         icount_w_alloc_worst(&p);
+        alloc_instret = icount_instret;
         if (icount_status != CHOP_OK)
             fail("allocate (worst)");
         k = free_blocks(); /* one buddy left free by each split */
         icount_w_dealloc_worst(p);
         if (icount_status != CHOP_OK || free_blocks() != 1)
             fail("deallocate (worst)");
-        printf("param alloc_worst %u\nparam dealloc_worst %u\n", (unsigned)k, (unsigned)k);
+        printf("param alloc_worst %u %lu\nparam dealloc_worst %u %lu\n", (unsigned)k,
+               (unsigned long)alloc_instret, (unsigned)k, (unsigned long)icount_instret);
 #if CHOPALLOC_HAVE_BITMAP
         if (chop_try_allocate(&heap, 1, 1, &p) != CHOP_OK)
             fail("allocate (worst, again)");
         icount_w_free_worst(p);
         if (free_blocks() != 1)
             fail("chop_free (worst)");
-        printf("param free_worst %u\n", (unsigned)k);
+        printf("param free_worst %u %lu\n", (unsigned)k, (unsigned long)icount_instret);
 #endif
     }
 }
