@@ -108,7 +108,7 @@ count_calls() {
                     exit 1
                 }
                 if (counted) count--
-                counted = 0; last = ""; stopped++
+                counted = 0; last = ""
                 next
             }
             if ($0 !~ /^Trace /) next
@@ -126,13 +126,14 @@ count_calls() {
             for (j = 0; j < n; j++)
                 if (pc >= lo[j] && pc < hi[j]) { in_w = j; break }
         }
-        BEGIN { n = 0; cur = -1; in_w = -1; stopped = 0; last = ""; counted = 0 }
+        BEGIN { n = 0; cur = -1; in_w = -1; last = ""; counted = 0 }
         END { if (cur >= 0) { print "core-icount: " name ": the log ends inside a call" > "/dev/stderr"; exit 1 } }
     ' "$1" -
 }
 
 # measure NAME PREFIX FLAGS QEMU MAP BITMAP ORDER: build and run the firmware; leaves
-# "CALL WORKLOAD COUNT [K]" lines in $tmp/NAME.BITMAP.ORDER.
+# "CALL_WORKLOAD COUNT [PARAM [MINSTRET]]" lines in $tmp/NAME.BITMAP.ORDER, one per
+# measured call, in order.
 measure() {
     dir=$tmp/build.$1.$6.$7
     mkdir "$dir"
@@ -177,7 +178,9 @@ measure() {
         exit 1
     fi
     # Pair the counts with the firmware's "param CALL VALUE" lines, call by call.
-    awk '
+    churn_steps=$steps
+    [ "$7" = 32 ] || churn_steps=0
+    awk -v steps="$churn_steps" '
         FNR == NR { if ($1 == "param") { i = p[$2]++; param[$2, i] = $3; extra[$2, i] = $4 }
                     next }
         {
@@ -185,7 +188,12 @@ measure() {
             if (call in p) { j = c[call]++; print call, $2, param[call, j], extra[call, j] }
             else print call, $2
         }
+        $1 == "icount_w_alloc_churn" { allocs++ }
         END {
+            if (allocs + 0 != steps) {
+                printf "core-icount: %d churn allocations counted for %d steps\n", allocs, steps > "/dev/stderr"
+                exit 1
+            }
             for (call in p)
                 if (c[call] != p[call]) {
                     printf "core-icount: %d counts of %s for %d calls\n", c[call], call, p[call] > "/dev/stderr"
