@@ -20,8 +20,7 @@
  *          (k splits), free it (k merges); in bitmap mode again with chop_free().
  *   scan   an arena of SCAN_BLOCKS minimum blocks, all allocated, then f of them
  *          freed, none next to another (f = 0 .. SCAN_BLOCKS / 4); free one more
- *          block, whose buddy is allocated: no merge, f free blocks to look through
- *          in free-list mode.
+ *          block, whose buddy is allocated: no merge, f other free blocks.
  *   calib  a loop of known length (2n + 1 instructions), to check the counting.
  * What the script cannot see in the log, the firmware prints: "param CALL VALUE"
  * for each measured worst, scan or calib call, in order (k, f or n; for worst calls
