@@ -3,7 +3,7 @@
 # under qemu (make icount runs it).
 # SPDX-License-Identifier: MIT
 #
-# Usage: tools/core-icount.sh [--quick] [--strict]
+# Usage: tools/core-icount.sh [--quick] [--strict] [--update FILE]
 #
 # For each core and both builds (bitmap, -DCHOPALLOC_HAVE_BITMAP=0) the library's
 # sources are compiled as tools/rom-size.sh compiles them (-Os, -D flags, no generated
@@ -30,6 +30,7 @@
 # Terms whose coefficient rounds to 0, or whose variable does not vary, are left out.
 # --quick: a smoke run (n = 32 only, 256 churn steps, arenas up to 16 KiB), whose
 # figures are not the documented ones.
+# --update FILE: also replace the table in FILE (doc/performance.md) with this one.
 # A core whose compiler or qemu is missing is reported and skipped; with --strict it
 # is an error.  The raw counts stay in a directory kept when ICOUNT_KEEP is set.
 set -eu
@@ -38,14 +39,20 @@ here=$(cd "$(dirname "$0")" && pwd)
 srcdir=$(cd "$here/.." && pwd)
 quick=no
 strict=no
+update=
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) quick=yes ;;
         --strict) strict=yes ;;
-        *) echo "usage: $0 [--quick] [--strict]" >&2; exit 2 ;;
+        --update) update=${2:?"--update needs a file"}; shift ;;
+        *) echo "usage: $0 [--quick] [--strict] [--update FILE]" >&2; exit 2 ;;
     esac
     shift
 done
+if [ -n "$update" ] && ! grep -q '^| Core | Build | Call | Churn p50 ' "$update"; then
+    echo "core-icount: $update has no table to update" >&2
+    exit 2
+fi
 
 if [ "$quick" = yes ]; then
     orders=32
@@ -317,49 +324,69 @@ term() {
     esac
 }
 
-echo "| Core | Build | Call | Churn p50 | Churn max | Worst case (instructions) | Largest deviation |"
-echo "|------|-------|------|----------:|----------:|---------------------------|------------------:|"
-echo "$targets" | while IFS='|' read -r name rest; do
-    if grep -qx "$name" "$tmp/missing" 2>/dev/null; then
-        echo "| $name | | not measured | | | | |"
-        continue
-    fi
-    for bitmap in 1 0; do
-        if [ "$bitmap" = 1 ]; then build=bitmap; calls="alloc dealloc scan free"
-        else build=free-list; calls="alloc dealloc scan"; fi
-        for call in $calls; do
-            # shellcheck disable=SC2016 # Markdown's backquotes
-            case $call in
-                alloc) fn='`chop_try_allocate`' ;;
-                dealloc) fn='`chop_try_deallocate`' ;;
-                scan) fn='`chop_try_deallocate`, no merge' ;;
-                free) fn='`chop_free` (unsized)' ;;
-            esac
-            if [ "$call" = scan ]; then
-                # No model of how f counts (it depends on the mode's structures): the
-                # call with no other free block, and the most over f = 0..64.
-                formula=$(awk '$1 == "dealloc_scan" {
-                        if ($3 == 0) base = $2
-                        if ($2 > mx) mx = $2
-                        if ($3 > fmax) fmax = $3 }
-                    END { printf "%d (f = 0), at most %d (f ≤ %d)", base, mx, fmax }' \
-                    "$tmp/$name.$bitmap.32")
-                set -- - -
-                dev=-
-            else
-                # y k n, over every order's runs
-                for order in $orders; do
-                    awk -v c="${call}_worst" -v n="$order" '$1 == c { print $2, $3, n }' \
-                        "$tmp/$name.$bitmap.$order"
-                done > "$tmp/points"
-                # shellcheck disable=SC2046
-                set -- $(percentiles "$call" "$tmp/$name.$bitmap.32") $(fit < "$tmp/points")
-                formula="$(num "$3")$(term "$4" k)$(term "$5" n)"
-                dev=$6
-            fi
-            printf '| %s | %s | %s | %s | %s | %s | %s |\n' \
-                "$name" "$build" "$fn" "$1" "$2" "$formula" "$(num "$dev")"
+print_table() {
+    echo "| Core | Build | Call | Churn p50 | Churn max | Worst case (instructions) | Largest deviation |"
+    echo "|------|-------|------|----------:|----------:|---------------------------|------------------:|"
+    echo "$targets" | while IFS='|' read -r name rest; do
+        if grep -qx "$name" "$tmp/missing" 2>/dev/null; then
+            echo "| $name | | not measured | | | | |"
+            continue
+        fi
+        for bitmap in 1 0; do
+            if [ "$bitmap" = 1 ]; then build=bitmap; calls="alloc dealloc scan free"
+            else build=free-list; calls="alloc dealloc scan"; fi
+            for call in $calls; do
+                # shellcheck disable=SC2016 # Markdown's backquotes
+                case $call in
+                    alloc) fn='`chop_try_allocate`' ;;
+                    dealloc) fn='`chop_try_deallocate`' ;;
+                    scan) fn='`chop_try_deallocate`, no merge' ;;
+                    free) fn='`chop_free` (unsized)' ;;
+                esac
+                if [ "$call" = scan ]; then
+                    # No model of how f counts (it depends on the mode's structures): the
+                    # call with no other free block, and the most over f = 0..64.
+                    formula=$(awk '$1 == "dealloc_scan" {
+                            if ($3 == 0) base = $2
+                            if ($2 > mx) mx = $2
+                            if ($3 > fmax) fmax = $3 }
+                        END { printf "%d (f = 0), at most %d (f ≤ %d)", base, mx, fmax }' \
+                        "$tmp/$name.$bitmap.32")
+                    set -- - -
+                    dev=-
+                else
+                    # y k n, over every order's runs
+                    for order in $orders; do
+                        awk -v c="${call}_worst" -v n="$order" '$1 == c { print $2, $3, n }' \
+                            "$tmp/$name.$bitmap.$order"
+                    done > "$tmp/points"
+                    # shellcheck disable=SC2046
+                    set -- $(percentiles "$call" "$tmp/$name.$bitmap.32") $(fit < "$tmp/points")
+                    formula="$(num "$3")$(term "$4" k)$(term "$5" n)"
+                    dev=$6
+                fi
+                printf '| %s | %s | %s | %s | %s | %s | %s |\n' \
+                    "$name" "$build" "$fn" "$1" "$2" "$formula" "$(num "$dev")"
+            done
         done
     done
-done
+}
+
+print_table > "$tmp/table"
+cat "$tmp/table"
+if [ -n "$update" ] && [ -s "$tmp/missing" ]; then
+    echo "core-icount: $update is left alone: some cores were not measured" >&2
+    exit 1
+elif [ -n "$update" ]; then
+    # The lines of the table, from its header to the first line that is not a row.
+    awk -v table="$tmp/table" '
+        !done && /^\| Core \| Build \| Call \| Churn p50 / {
+            while ((getline line < table) > 0) print line
+            skipping = 1; done = 1; next }
+        skipping && /^\|/ { next }
+        { skipping = 0; print }
+    ' "$update" > "$tmp/updated"
+    cat "$tmp/updated" > "$update"
+    echo "core-icount: the table in $update is updated" >&2
+fi
 [ "$strict" = no ] || [ ! -s "$tmp/missing" ]
