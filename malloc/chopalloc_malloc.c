@@ -246,12 +246,13 @@ static void *resize(int *err, void *ptr, size_t size)
         *err = ENOMEM;
         return NULL;
     }
-    /* Not a live block: the same validation as a free of a minimum block names the
-     * reason, and refuses it the same way, leaving the heap as it was. */
-    void *probe = ptr;
-    chop_status status = chop_try_reallocate(h, &probe, 1, size, 1);
-    if (status == CHOP_OK) /* only if another thread made it a block meanwhile */
-        return probe;
+    /* Not a live block: chop_try_free() names the reason as free() would, and
+     * refuses it the same way, leaving the heap as it was.  (It could only free
+     * something if another thread allocated this block since chop_realloc() found it
+     * free: a caller reallocating freed memory.) */
+    chop_status status = chop_try_free(h, ptr);
+    if (status == CHOP_OK)
+        status = CHOP_ERR_DOUBLE_FREE;
     chopalloc_malloc_refused(ptr, status);
     *err = EINVAL;
     return NULL;
