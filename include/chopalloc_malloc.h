@@ -61,9 +61,10 @@ void chopalloc_malloc_region(void **start, size_t *size);
  * @brief Takes the lock around every call of the shim (weak: override it).
  *
  * The shim gives these to its heap with chop_set_lock(), so every chopalloc call
- * on the heap takes the lock once, on every path, and releases it: one lock and
- * unlock per malloc(), free() or calloc(), and the heap's statistics, check and
- * walk through chopalloc_malloc_heap() locked as well.  The lock is never
+ * on the heap takes the lock once, on every path, and releases it: once the heap
+ * is built, one lock and unlock per malloc(), free(), calloc() or successful
+ * realloc(), and the heap's statistics, check and walk through
+ * chopalloc_malloc_heap() locked as well.  The lock is never
  * nested, is held for O(`CHOPALLOC_MAX_ORDER`) steps (plus the copy when
  * realloc() moves a block; chopalloc_malloc_region() and chop_init_region() on
  * the first call), and no other hook and no C library function is called while
