@@ -15,16 +15,20 @@
 #                          library compiled into the firmware, tests/firmware's own
 #                          vector table and linker script (CMSIS heap symbols
 #                          __HeapBase/__HeapLimit), newlib's __malloc_lock() as the lock
-#   cortex-m0-newlib-nano  the same with newlib-nano (--specs=nano.specs), Cortex-M0;
+#   cortex-m0-newlib-nano  the same with newlib-nano (--specs=nano.specs), Cortex-M0,
+#                          and an older CMSIS script's heap (__end__/__HeapLimit);
 #                          its C++ library has no exceptions, so no std::bad_alloc
 #   cortex-m4-picolibc     picolibc's crt0 and picolibc.ld (__heap_start/__heap_end),
 #   cortex-m0-picolibc     C and C++, linked against libchopalloc-malloc.a and
-#                          libchopalloc.a as a firmware links the installed ones
+#                          libchopalloc.a as a firmware links the installed ones; the
+#                          shim's lock hooks, or on Cortex-M0 the default one through
+#                          picolibc's retargetable locks
 #   rv32imac-picolibc      the same in C: Debian has no C++ library for picolibc on RISC-V
 # Each passes three points: the C library's own malloc is not linked in, the firmware
 # exits 0, and its output is the expected text.  Each prints
 #   malloc-firmware-NAME: N passed, N failed, N skipped
 # Without a tool the script exits 77 (skipped); with --strict, 1.
+# MALLOC_FIRMWARE_KEEP=1 keeps the build directory (its name is in the diff headers).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -59,7 +63,7 @@ for variant in "" --specs=picolibcpp.specs; do
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/chop-malloc-fw.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+[ -n "${MALLOC_FIRMWARE_KEEP:-}" ] || trap 'rm -rf "$tmp"' EXIT
 
 warn="-Wall -Wextra -Werror"
 cwarn="$warn -Wconversion -Wshadow -Wstrict-prototypes"
@@ -143,12 +147,14 @@ compile_firmware() {
     fi
 }
 
-# newlib NAME BOARD RAM THROW CPU-FLAGS...: newlib and rdimon, our startup and linker
-# script, the shim and the library as objects; THROW "yes" when the C++ library has
-# exceptions.
+# newlib NAME BOARD RAM THROW START CPU-FLAGS...: newlib and rdimon, our startup and
+# linker script, the shim and the library as objects; THROW "yes" when the C++ library
+# has exceptions; START the heap's first symbol, __HeapBase or (an older CMSIS script,
+# without __HeapBase) __end__.
 newlib() {
-    name=$1 board=$2 ram=$3 throw=$4
-    shift 4
+    name=$1 board=$2 ram=$3 throw=$4 start=$5 no_heapbase=
+    shift 5
+    [ "$start" = __HeapBase ] || no_heapbase=-Wl,--defsym=NO_HEAPBASE=1
     dir=$tmp/$name
     set -- "$@" -Os -g -ffunction-sections -fdata-sections --specs=rdimon.specs
     compile_core "$dir" arm-none-eabi-gcc "$@"
@@ -158,12 +164,12 @@ newlib() {
         tags="newlib|c++"
         set -- "$@" -DFIRMWARE_CXX_NO_THROW
     fi
-    compile_firmware "$dir" arm-none-eabi-gcc arm-none-eabi-g++ __HeapBase __HeapLimit "$@"
+    compile_firmware "$dir" arm-none-eabi-gcc arm-none-eabi-g++ "$start" __HeapLimit "$@"
     # shellcheck disable=SC2086
     arm-none-eabi-gcc "$@" $cwarn -c "$fw/newlib_startup.c" -o "$dir/startup.o"
     # -u _printf_float: newlib-nano's printf has %f only on request.
     arm-none-eabi-g++ "$@" -u _printf_float -nostartfiles -T "$fw/newlib_cortex_m.ld" -Wl,--defsym=RAM_ORIGIN="$ram" \
-        -Wl,--gc-sections -o "$dir/firmware.elf" "$dir/startup.o" "$dir/firmware.o" \
+        $no_heapbase -Wl,--gc-sections -o "$dir/firmware.elf" "$dir/startup.o" "$dir/firmware.o" \
         "$dir/firmware_cxx.o" "$dir/shim.o" "$dir/libchopalloc.a"
     # shellcheck disable=SC2086 # the tags are split at "|" on purpose
     (IFS="|"; run "$name" "$board" "$dir/firmware.elf" arm-none-eabi-nm $tags) ||
@@ -195,14 +201,14 @@ picolibc() {
         total_failed=$((total_failed + 1))
 }
 
-newlib cortex-m4-newlib cortex-m4 0x21000000 yes -mcpu=cortex-m4 -mthumb
-newlib cortex-m0-newlib-nano cortex-m0 0x20000000 no -mcpu=cortex-m0 -mthumb --specs=nano.specs
+newlib cortex-m4-newlib cortex-m4 0x21000000 yes __HeapBase -mcpu=cortex-m4 -mthumb
+newlib cortex-m0-newlib-nano cortex-m0 0x20000000 no __end__ -mcpu=cortex-m0 -mthumb --specs=nano.specs
 picolibc cortex-m4-picolibc cortex-m4 arm-none-eabi-gcc arm-none-eabi-g++ \
     "$pico_arm_ld -Wl,--defsym=__ram=0x21000000 -Wl,--defsym=__ram_size=0x1000000" \
     -mcpu=cortex-m4 -mthumb
 picolibc cortex-m0-picolibc cortex-m0 arm-none-eabi-gcc arm-none-eabi-g++ \
     "$pico_arm_ld -Wl,--defsym=__ram=0x20000000 -Wl,--defsym=__ram_size=0x1000000" \
-    -mcpu=cortex-m0 -mthumb
+    -mcpu=cortex-m0 -mthumb -DFIRMWARE_PICOLIBC_LOCKS
 picolibc rv32imac-picolibc rv32 riscv64-unknown-elf-gcc "" \
     "--oslib=semihost --crt0=semihost -Wl,--defsym=__flash=0x80000000 -Wl,--defsym=__flash_size=0x200000 -Wl,--defsym=__ram=0x80200000 -Wl,--defsym=__ram_size=0x800000" \
     -march=rv32imac -mabi=ilp32

@@ -45,7 +45,9 @@ void firmware_check(int ok, const char *what)
 
 /* ------------------------------------------------------------------------- */
 /* The hooks: refusals are recorded; the lock counted (newlib: its own
- * __malloc_lock(), which the shim's default lock hook takes; picolibc: the shim's). */
+ * __malloc_lock(), which the shim's default lock hook takes; picolibc: the shim's
+ * hooks, or with FIRMWARE_PICOLIBC_LOCKS the C library's lock that the default
+ * hook takes). */
 
 static unsigned refusals;
 static chop_status last_refusal;
@@ -82,6 +84,68 @@ void __malloc_unlock(struct _reent *r)
 {
     (void)r;
     count_unlock();
+}
+#elif defined(FIRMWARE_PICOLIBC_LOCKS)
+/* picolibc's retargetable locks, as an RTOS port defines them: the shim's default
+ * lock hook takes the C library's recursive mutex, which is counted here. */
+#include <sys/lock.h>
+struct __lock {
+    int unused;
+};
+struct __lock __lock___libc_recursive_mutex;
+
+void __retarget_lock_init(_LOCK_T *lock)
+{
+    *lock = NULL;
+}
+
+void __retarget_lock_init_recursive(_LOCK_T *lock)
+{
+    *lock = NULL;
+}
+
+void __retarget_lock_close(_LOCK_T lock)
+{
+    (void)lock;
+}
+
+void __retarget_lock_close_recursive(_LOCK_T lock)
+{
+    (void)lock;
+}
+
+void __retarget_lock_acquire(_LOCK_T lock)
+{
+    (void)lock;
+}
+
+void __retarget_lock_acquire_recursive(_LOCK_T lock)
+{
+    if (lock == &__lock___libc_recursive_mutex)
+        count_lock();
+}
+
+int __retarget_lock_try_acquire(_LOCK_T lock)
+{
+    (void)lock;
+    return 1;
+}
+
+int __retarget_lock_try_acquire_recursive(_LOCK_T lock)
+{
+    __retarget_lock_acquire_recursive(lock);
+    return 1;
+}
+
+void __retarget_lock_release(_LOCK_T lock)
+{
+    (void)lock;
+}
+
+void __retarget_lock_release_recursive(_LOCK_T lock)
+{
+    if (lock == &__lock___libc_recursive_mutex)
+        count_unlock();
 }
 #else
 void chopalloc_malloc_lock(void)
