@@ -352,6 +352,20 @@ chop_status chop_try_free(chop_heap *heap, void *ptr);
 size_t chop_usable_size(const chop_heap *heap, const void *ptr);
 
 /**
+ * @brief Whether @p ptr is the start of a live block, and if not, why not.
+ *
+ * The status chop_try_free() would return for @p ptr, without freeing anything:
+ * for a wrapper that must tell a bad pointer from a full heap after a refused
+ * call (say a realloc() shim), or for an assertion.  Cost: O(CHOPALLOC_MAX_ORDER).
+ *
+ * @return #CHOP_OK if @p ptr starts a live block; otherwise #CHOP_ERR_NULL_ARGUMENT,
+ *         #CHOP_ERR_NEEDS_BITMAP (free-list mode), #CHOP_ERR_OUTSIDE_HEAP,
+ *         #CHOP_ERR_DOUBLE_FREE (the pointer lies in free memory) or
+ *         #CHOP_ERR_INTERIOR_POINTER.
+ */
+chop_status chop_pointer_status(const chop_heap *heap, const void *ptr);
+
+/**
  * @brief Resizes a block, in place when it can, never losing its contents.
  *
  * The block is named by the layout it was allocated with (@p old_size,

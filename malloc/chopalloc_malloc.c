@@ -242,17 +242,13 @@ static void *resize(int *err, void *ptr, size_t size)
     void *moved = chop_realloc(h, ptr, size);
     if (moved != NULL)
         return moved;
-    if (chop_usable_size(h, ptr) != 0) { /* a live block: no room for the new size */
+    /* Refused: a live block with no room for the new size, or not a live block, for
+     * the reason free() would give.  Asking changes nothing. */
+    chop_status status = chop_pointer_status(h, ptr);
+    if (status == CHOP_OK) {
         *err = ENOMEM;
         return NULL;
     }
-    /* Not a live block: chop_try_free() names the reason as free() would, and
-     * refuses it the same way, leaving the heap as it was.  (It could only free
-     * something if another thread allocated this block since chop_realloc() found it
-     * free: a caller reallocating freed memory.) */
-    chop_status status = chop_try_free(h, ptr);
-    if (status == CHOP_OK)
-        status = CHOP_ERR_DOUBLE_FREE;
     chopalloc_malloc_refused(ptr, status);
     *err = EINVAL;
     return NULL;

@@ -1,6 +1,6 @@
 /*
- * Calls that find or change a live block's size: chop_usable_size() and
- * chop_try_reallocate().
+ * Calls that ask about or change a live block: chop_usable_size(),
+ * chop_pointer_status() and chop_try_reallocate().
  * SPDX-License-Identifier: MIT
  */
 #include "annotate.h"
@@ -14,6 +14,17 @@ size_t chop_usable_size(const chop_heap *heap, const void *ptr)
     chop_status status = chopi_live_block(heap, (uintptr_t)ptr, &order);
     chopi_unlock(heap);
     return status == CHOP_OK ? (size_t)chopi_size_of(order) : 0;
+}
+
+chop_status chop_pointer_status(const chop_heap *heap, const void *ptr)
+{
+    if (!heap || !ptr)
+        return CHOP_ERR_NULL_ARGUMENT;
+    unsigned order;
+    chopi_lock(heap);
+    chop_status status = chopi_live_block(heap, (uintptr_t)ptr, &order);
+    chopi_unlock(heap);
+    return status;
 }
 
 /*

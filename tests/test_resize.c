@@ -1,6 +1,6 @@
 /*
- * chop_try_free(), chop_usable_size(), chop_try_reallocate() and the malloc family,
- * in bitmap mode and in free-list mode.
+ * chop_try_free(), chop_usable_size(), chop_pointer_status(), chop_try_reallocate() and
+ * the malloc family, in bitmap mode and in free-list mode.
  * SPDX-License-Identifier: MIT
  *
  * Every refusal is checked to leave the heap byte for byte as it was: the chop_heap,
@@ -105,6 +105,8 @@ static void test_try_free(int mode)
                       "%s: chop_try_free needs the bitmap", m);
         tap_ok(unchanged(&heap, 0), "%s: ... and changes nothing", m);
         tap_is_size(chop_usable_size(&heap, a), 0, "%s: chop_usable_size is 0", m);
+        tap_is_status(chop_pointer_status(&heap, a), CHOP_ERR_NEEDS_BITMAP,
+                      "%s: chop_pointer_status needs the bitmap", m);
         chop_free(&heap, a);
         tap_ok(unchanged(&heap, 0), "%s: chop_free changes nothing", m);
         return;
@@ -116,6 +118,9 @@ static void test_try_free(int mode)
     tap_is_size(chop_usable_size(&heap, c), block_for(cs, ca),
                 "%s: usable size of %zu bytes (aligned to %zu)", m, cs, ca);
     tap_is_size(chop_usable_size(&heap, d), ds, "%s: usable size of %zu bytes", m, ds);
+    tap_ok(chop_pointer_status(&heap, a) == CHOP_OK && chop_pointer_status(&heap, b) == CHOP_OK &&
+               chop_pointer_status(&heap, c) == CHOP_OK && chop_pointer_status(&heap, d) == CHOP_OK,
+           "%s: chop_pointer_status of each live block is CHOP_OK", m);
 
     struct {
         const char *what;
@@ -142,6 +147,9 @@ static void test_try_free(int mode)
         tap_ok(unchanged(&heap, 0), "%s: ... heap unchanged", m);
         tap_is_size(chop_usable_size(refused[i].heap, refused[i].ptr), 0,
                     "%s: chop_usable_size of %s is 0", m, refused[i].what);
+        tap_is_status(chop_pointer_status(refused[i].heap, refused[i].ptr), refused[i].want,
+                      "%s: chop_pointer_status of %s", m, refused[i].what);
+        tap_ok(unchanged(&heap, 0), "%s: ... heap unchanged", m);
         chop_free(refused[i].heap, refused[i].ptr);
         tap_ok(unchanged(&heap, 0), "%s: chop_free of %s changes nothing", m, refused[i].what);
     }
@@ -151,6 +159,8 @@ static void test_try_free(int mode)
     tap_is_status(chop_try_free(&heap, b), CHOP_ERR_DOUBLE_FREE, "%s: ... twice is refused", m);
     tap_ok(unchanged(&heap, 0), "%s: ... heap unchanged", m);
     tap_is_size(chop_usable_size(&heap, b), 0, "%s: a freed block has no usable size", m);
+    tap_is_status(chop_pointer_status(&heap, b), CHOP_ERR_DOUBLE_FREE,
+                  "%s: ... and its pointer status says it is free", m);
     chop_free(&heap, a);
     chop_free(&heap, NULL);
     tap_is_size(stats_of(&heap).live_allocations, 2, "%s: chop_free frees", m);
