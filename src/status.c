@@ -31,7 +31,7 @@
 
 #define CHOPI_UNKNOWN_STATUS "unknown chopalloc status"
 
-#define CHOPI_MESSAGE_ENTRY(status, text) [status] = text,
+#define CHOPI_MESSAGE_ENTRY(status, text) [status] = (text),
 static const char *const messages[CHOP_STATUS_COUNT] = { CHOPI_MESSAGES(CHOPI_MESSAGE_ENTRY) };
 
 _Static_assert(CHOP_ERR_NEEDS_BITMAP + 1 == CHOP_STATUS_COUNT,
