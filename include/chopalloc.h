@@ -198,7 +198,11 @@ typedef struct chop_heap {
     uint64_t *bitmap;                     /* two bits per minimum block; NULL: free-list mode */
     void *free_list[CHOPALLOC_MAX_ORDER]; /* head of each order's doubly linked free list */
     size_t free_count[CHOPALLOC_MAX_ORDER]; /* length of each free list */
-    uint64_t nonempty;                    /* bit k set iff free_list[k] is not empty */
+#if CHOPALLOC_MAX_ORDER <= 32
+    uint32_t nonempty;                    /* bit k set iff free_list[k] is not empty */
+#else
+    uint64_t nonempty;
+#endif
     size_t unusable_bytes;                /* region bytes outside [start, end) */
     size_t free_bytes;                    /* sum of the sizes of all free blocks */
     size_t live_allocations;
@@ -537,8 +541,8 @@ size_t chop_required_arena(size_t peak_live, size_t largest);
  * @brief A constant English sentence describing @p status.
  *
  * On AVR the sentences are constant data, which avr-gcc places in RAM (about
- * 900 bytes, and only in a firmware that calls this function).  There, C code
- * compiled with GNU extensions (avr-gcc's `__flash`) also has
+ * 900 bytes, and only in a firmware that calls this function).  There, where
+ * #CHOPALLOC_HAVE_FLASH_STRINGS is 1, C code also has
  * `const __flash char *chop_strerror_flash(chop_status status)`, which returns
  * the same sentence kept in flash: print it with avr-libc's `printf_P("%S", ...)`
  * or copy it with `strcpy_P()`.
@@ -547,7 +551,17 @@ size_t chop_required_arena(size_t peak_live, size_t largest);
  */
 const char *chop_strerror(chop_status status);
 
-#if defined(__AVR__) && defined(__FLASH) && !defined(__cplusplus)
+/**
+ * @brief 1 where chop_strerror_flash() exists: avr-gcc compiling C with GNU
+ *        extensions (its default, `-std=gnu11`), which have the `__flash` space.
+ */
+#if defined(__AVR__) && defined(__FLASH) && !defined(__STRICT_ANSI__) && !defined(__cplusplus)
+#define CHOPALLOC_HAVE_FLASH_STRINGS 1
+#else
+#define CHOPALLOC_HAVE_FLASH_STRINGS 0
+#endif
+
+#if CHOPALLOC_HAVE_FLASH_STRINGS
 const __flash char *chop_strerror_flash(chop_status status);
 #endif
 

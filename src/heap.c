@@ -237,7 +237,7 @@ static CHOPI_HOT_INLINE chop_status allocate(chop_heap *heap, size_t size, size_
                                              void **out)
 {
     unsigned order = 0;
-    uint64_t candidates = 0;
+    chopi_mask candidates = 0;
     chop_status status = chopi_layout_order(size, align, &order);
     if (status == CHOP_OK) {
         /* Free lists of order >= the request's as one mask: one bit scan finds the best. */
@@ -250,7 +250,7 @@ static CHOPI_HOT_INLINE chop_status allocate(chop_heap *heap, size_t size, size_
         return status;
     }
 
-    unsigned have = chopi_lowest_bit(candidates);
+    unsigned have = chopi_lowest_order(candidates);
     /* In locals: the bitmap stores could, for all the compiler knows, change the heap. */
     uint64_t *bitmap = chopi_bitmap(heap);
     if (!bitmap)

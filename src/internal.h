@@ -37,7 +37,7 @@ typedef struct chop_free_block {
 
 _Static_assert(sizeof(chop_free_block) == CHOP_MIN_BLOCK_SIZE,
                "the minimum block must be exactly the two free-list links");
-_Static_assert(CHOPALLOC_MAX_ORDER <= 64, "nonempty is a 64-bit mask of orders");
+_Static_assert(CHOPALLOC_MAX_ORDER <= 64, "nonempty is at most a 64-bit mask of orders");
 
 #define CHOPI_MIN CHOP_MIN_ORDER
 #define CHOPI_TOP (CHOPALLOC_MAX_ORDER - 1) /* order of the largest block */
@@ -83,13 +83,9 @@ static inline unsigned chopi_floor_log2(uintptr_t x)
 }
 
 /*
- * The 64-bit mask of non-empty orders on 32-bit and smaller targets (the bitmap is
- * read there by byte, see below).  A shift of a uint64_t by a variable amount is a
- * call into libgcc there (__aeabi_llsl, __lshrdi3 ...), which a bare-metal link may
- * not have and which costs ROM.  So, unless registers are 64 bits wide, every such
- * shift is done on the 32-bit half that holds the bits: "n & 32" picks the half,
- * "n & 31" is the shift within it.  Shifting by the constant 32 only moves a
- * register, so it needs no helper.
+ * Narrower cores than 64 bits read the bitmap by byte (see below): a 64-bit shift by a
+ * variable amount is a call into libgcc there (__aeabi_llsl, __lshrdi3 ...), which a
+ * bare-metal link may not have and which costs ROM.
  */
 #if UINTPTR_MAX > 0xFFFFFFFFu
 #define CHOPI_SPLIT_64 0
@@ -97,58 +93,91 @@ static inline unsigned chopi_floor_log2(uintptr_t x)
 #define CHOPI_SPLIT_64 1
 #endif
 
-/* A 32-bit value placed in the half of a 64-bit word that holds bit n. */
-static inline uint64_t chopi_widen(uint32_t x, unsigned n)
+/* Index of the lowest set bit of a 32-bit value; x must not be 0. */
+static inline unsigned chopi_lowest_bit32(uint32_t x)
 {
-    return (n & 32u) ? (uint64_t)x << 32 : (uint64_t)x;
-}
-
-/* The mask of bit n alone, n < 64. */
-static inline uint64_t chopi_bit(unsigned n)
-{
-#if CHOPI_SPLIT_64
-    return chopi_widen(UINT32_C(1) << (n & 31u), n);
+#if CHOPI_HAVE_CLZ
+    return (unsigned)__builtin_ctz(x);
 #else
-    return UINT64_C(1) << n;
-#endif
-}
-
-/* The mask of bits n to 63, n < 64. */
-static inline uint64_t chopi_bits_from(unsigned n)
-{
-#if CHOPI_SPLIT_64
-    uint64_t upper = (uint64_t)(UINT32_MAX << (n & 31u)) << 32;
-    return (n & 32u) ? upper : upper | (uint32_t)(UINT32_MAX << n);
-#else
-    return ~UINT64_C(0) << n;
-#endif
-}
-
-/* Index of the lowest set bit; x must not be 0. */
-static inline unsigned chopi_lowest_bit(uint64_t x)
-{
-#if CHOPI_SPLIT_64 && CHOPI_HAVE_CLZ
-    uint32_t low = (uint32_t)x;
-    return low ? (unsigned)__builtin_ctz(low) : 32u + (unsigned)__builtin_ctz((uint32_t)(x >> 32));
-#elif CHOPI_HAVE_CLZ
-    return (unsigned)__builtin_ctzll(x);
-#else
-    /* Binary search on 32-bit halves: no 64-bit shift, no __ctzsi2 on cores without ctz. */
-    uint32_t half = (uint32_t)x;
+    /* Binary search: no __ctzsi2 call on cores without ctz. */
     unsigned bit = 0;
-    if (half == 0) {
-        half = (uint32_t)(x >> 32);
-        bit = 32;
-    }
     for (unsigned step = 16u; step != 0; step /= 2u) {
-        if ((half & ((UINT32_C(1) << step) - 1u)) == 0) {
-            half >>= step;
+        if ((x & ((UINT32_C(1) << step) - 1u)) == 0) {
+            x >>= step;
             bit += step;
         }
     }
     return bit;
 #endif
 }
+
+/* Index of the lowest set bit of a 64-bit value; x must not be 0. */
+static inline unsigned chopi_lowest_bit(uint64_t x)
+{
+#if CHOPI_HAVE_CLZ && !CHOPI_SPLIT_64
+    return (unsigned)__builtin_ctzll(x);
+#else
+    uint32_t low = (uint32_t)x; /* by halves: no 64-bit shift by a variable amount */
+    return low ? chopi_lowest_bit32(low) : 32u + chopi_lowest_bit32((uint32_t)(x >> 32));
+#endif
+}
+
+/* Index of the lowest set bit of an address, which is not 0. */
+static inline unsigned chopi_lowest_address_bit(uintptr_t x)
+{
+#if UINTPTR_MAX > 0xFFFFFFFFu
+    return chopi_lowest_bit(x);
+#else
+    return chopi_lowest_bit32((uint32_t)x);
+#endif
+}
+
+/*
+ * The mask of non-empty orders (chop_heap's nonempty): 32 bits wide when the orders
+ * fit, which is the default, else 64.
+ */
+#if CHOPALLOC_MAX_ORDER <= 32
+typedef uint32_t chopi_mask;
+
+/* The mask of order n alone, n < 32. */
+static inline chopi_mask chopi_bit(unsigned n)
+{
+    return UINT32_C(1) << n;
+}
+
+/* The mask of orders n to 31, n < 32. */
+static inline chopi_mask chopi_bits_from(unsigned n)
+{
+    return UINT32_MAX << n;
+}
+
+/* The lowest order in a mask that is not 0. */
+static inline unsigned chopi_lowest_order(chopi_mask x)
+{
+    return chopi_lowest_bit32(x);
+}
+#else
+/* More than 32 orders need a size_t of more than 32 bits (chopalloc.h): 64-bit cores. */
+typedef uint64_t chopi_mask;
+
+/* The mask of order n alone, n < 64. */
+static inline chopi_mask chopi_bit(unsigned n)
+{
+    return UINT64_C(1) << n;
+}
+
+/* The mask of orders n to 63, n < 64. */
+static inline chopi_mask chopi_bits_from(unsigned n)
+{
+    return ~UINT64_C(0) << n;
+}
+
+/* The lowest order in a mask that is not 0. */
+static inline unsigned chopi_lowest_order(chopi_mask x)
+{
+    return chopi_lowest_bit(x);
+}
+#endif
 
 /* Number of minimum blocks in the heap. */
 static inline size_t chopi_blocks(const chop_heap *heap)
@@ -283,7 +312,7 @@ static inline int chopi_parent_is_node(const chop_heap *heap, uintptr_t addr, un
 static inline unsigned chopi_largest_node(const chop_heap *heap, uintptr_t addr)
 {
     unsigned order = chopi_floor_log2(heap->end - addr); /* the largest that fits */
-    unsigned aligned = chopi_lowest_bit(addr);            /* addr is not 0: in the heap */
+    unsigned aligned = chopi_lowest_address_bit(addr);    /* addr is not 0: in the heap */
     if (order > aligned)
         order = aligned;
     if (order > (unsigned)CHOPI_TOP)

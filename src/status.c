@@ -45,7 +45,7 @@ const char *chop_strerror(chop_status status)
     return messages[status];
 }
 
-#if defined(__AVR__) && defined(__FLASH)
+#if CHOPALLOC_HAVE_FLASH_STRINGS
 /*
  * AVR keeps constant data in RAM unless told otherwise: the strings above take about
  * 900 bytes of it once chop_strerror() is linked.  These copies stay in flash.

@@ -153,8 +153,8 @@ chop_status chopi_tree_check_free(const chop_heap *heap, uintptr_t addr, unsigne
     const unsigned top = tree_top(heap);
     int overlapping = heap->end - addr < chopi_size_of(order);
 
-    for (uint64_t orders = heap->nonempty; orders != 0; orders &= orders - 1u) {
-        unsigned k = chopi_lowest_bit(orders);
+    for (chopi_mask orders = heap->nonempty; orders != 0; orders &= orders - 1u) {
+        unsigned k = chopi_lowest_order(orders);
         uintptr_t node = addr & ~(chopi_size_of(k) - 1u);
         unsigned bit = top;
         /* A tree of n blocks is less than n deep: the n-th block met has no child to

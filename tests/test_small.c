@@ -348,7 +348,7 @@ static void test_other_calls(void)
             distinct &= strcmp(s, chop_strerror((chop_status)j)) != 0;
     }
     tap_ok(distinct, "strerror: distinct messages");
-#if defined(__AVR__) && defined(__FLASH)
+#if CHOPALLOC_HAVE_FLASH_STRINGS
     /* The flash copies hold the same sentences, the unknown status's included. */
     int same = 1;
     for (int i = 0; i <= CHOP_STATUS_COUNT; i++) {
