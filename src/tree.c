@@ -50,20 +50,26 @@ static void set_link(chop_heap *heap, unsigned order, chopi_tree_link link,
         chopi_set_next(link.parent, block);
 }
 
-/* The search itself, with the tree's first branch bit in hand (T2). */
-static inline chop_free_block *search(const chop_heap *heap, unsigned top, unsigned order,
-                                      uintptr_t addr, chopi_tree_link *link)
+/*
+ * Not found, *link is the empty link where addr would hang.  A tree of n blocks is
+ * less than n deep, so the n-th block met has no child there to read: no cache miss
+ * for the many orders holding one block (see also chopi_tree_check_free()).
+ */
+chop_free_block *chopi_tree_find(const chop_heap *heap, unsigned order, uintptr_t addr,
+                                 chopi_tree_link *link)
 {
     chop_free_block *block = heap->free_list[order];
+    size_t left = heap->free_count[order]; /* blocks not yet met */
     chopi_tree_link at = { NULL, 0 };
-    size_t left = heap->free_count[order]; /* blocks not yet met: see chopi_tree_check_free() */
 
     /* A sound tree's path ends by bit `order` (T2), at addr or at an empty link. */
-    for (unsigned bit = top; block && (uintptr_t)block != addr; bit--) {
-        if (--left == 0)
-            return NULL; /* the tree's last block, and not addr */
+    for (unsigned bit = tree_top(heap); block && (uintptr_t)block != addr; bit--) {
         at.parent = block;
         at.side = side_of(addr, bit);
+        if (--left == 0) {
+            block = NULL; /* the tree's last block, and not addr: its link is empty */
+            break;
+        }
         block = child(block, at.side);
     }
     if (link)
@@ -71,22 +77,10 @@ static inline chop_free_block *search(const chop_heap *heap, unsigned top, unsig
     return block;
 }
 
-chop_free_block *chopi_tree_find(const chop_heap *heap, unsigned order, uintptr_t addr,
-                                 chopi_tree_link *link)
-{
-    return search(heap, tree_top(heap), order, addr, link);
-}
-
 void chopi_tree_insert(chop_heap *heap, uintptr_t addr, unsigned order)
 {
-    chop_free_block *block = heap->free_list[order];
-    chopi_tree_link at = { NULL, 0 };
-
-    for (unsigned bit = tree_top(heap); block; bit--) {
-        at.parent = block;
-        at.side = side_of(addr, bit);
-        block = child(block, at.side);
-    }
+    chopi_tree_link at;
+    (void)chopi_tree_find(heap, order, addr, &at); /* addr is not in the tree */
     chopi_set_links((chop_free_block *)addr, NULL, NULL);
     set_link(heap, order, at, (chop_free_block *)addr);
     chopi_note_free(heap, order);
@@ -157,8 +151,7 @@ chop_status chopi_tree_check_free(const chop_heap *heap, uintptr_t addr, unsigne
         unsigned k = chopi_lowest_order(orders);
         uintptr_t node = addr & ~(chopi_size_of(k) - 1u);
         unsigned bit = top;
-        /* A tree of n blocks is less than n deep: the n-th block met has no child to
-         * read, which spares a cache miss for the many orders holding one block. */
+        /* As in chopi_tree_find(): the n-th block met has no child to read. */
         size_t left = heap->free_count[k];
         for (const chop_free_block *block = heap->free_list[k]; block;
              block = child(block, side_of(node, bit--))) {
