@@ -46,9 +46,19 @@ static int free_lists_are_sound(const chop_heap *heap)
     return free_bytes == heap->free_bytes;
 }
 
+/* Whether the search for block finds it hanging from parent's side. */
+static int hangs_at(const chop_heap *heap, unsigned order, const chop_free_block *block,
+                    const chop_free_block *parent, unsigned side)
+{
+    chopi_tree_link link = { NULL, 0 };
+    int found = chopi_tree_find(heap, order, (uintptr_t)block, &link) == block;
+    return found & (link.parent == parent) & (link.side == side);
+}
+
 /*
  * Free-list mode, I2 (tree shape, T1) and I4: each order's tree holds as many blocks as
- * counted, each a node of its order, and each is found where its address puts it.
+ * counted, each a node of its order, and each block and each link is where the block's
+ * address puts it.
  * chopi_tree_next() tests every block before reading its links, so a corrupted tree
  * cannot make the check fault; the searches run once every block has passed.
  */
@@ -78,10 +88,18 @@ static int trees_are_sound(const chop_heap *heap)
         }
         if (corrupted || count != heap->free_count[k])
             return 0;
+        /* Every link is where a search puts its child: no block hangs in two places,
+         * which a subtree lost elsewhere could hide from the count. */
         for (block = chopi_tree_next(heap, k, NULL, &corrupted); block;
-             block = chopi_tree_next(heap, k, block, &corrupted))
+             block = chopi_tree_next(heap, k, block, &corrupted)) {
+            chop_free_block *children[2];
+            chopi_get_links(block, &children[0], &children[1]);
             if (chopi_tree_find(heap, k, (uintptr_t)block, NULL) != block)
                 return 0;
+            for (unsigned side = 0; side < 2u; side++)
+                if (children[side] && !hangs_at(heap, k, children[side], block, side))
+                    return 0;
+        }
     }
     return free_bytes == heap->free_bytes;
 }

@@ -421,6 +421,13 @@ static void test_trees(void)
     chopi_set_links(b[8], low ? NULL : b[2], low ? b[2] : NULL);
     chopi_set_links(b[2], NULL, NULL);
     expect_corrupted(&heap, "free-list", "an inner tree block on the wrong side");
+
+    /* One leaf hanging from both sides of the root: as many blocks met as counted. */
+    tree_scene(&heap, b, 1u << 0 | 1u << 8);
+    heap.free_list[k] = b[0];
+    chopi_set_links(b[0], b[8], b[8]);
+    chopi_set_links(b[8], NULL, NULL);
+    expect_corrupted(&heap, "free-list", "a block hanging from both sides of its parent");
 }
 
 /* Bitmap mode: the order of a live block read off a bitmap with a stray START bit. */
