@@ -186,11 +186,13 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
      */
     uintptr_t top = end;
     while (top > start) {
+        /* The largest node ending at top: it fits, top is aligned to it, at most TOP. */
         unsigned order = chopi_floor_log2(top - start);
+        unsigned aligned = chopi_lowest_address_bit(top);
+        if (order > aligned)
+            order = aligned;
         if (order > (unsigned)CHOPI_TOP)
             order = CHOPI_TOP;
-        while (top & (chopi_size_of(order) - 1u))
-            order--;
         top -= chopi_size_of(order);
         if (bitmap)
             chopi_set_bits(bitmap, chopi_index(heap, top), CHOPI_START);
