@@ -168,7 +168,7 @@ static void test_lists(int mode)
     expect_corrupted(&s.heap, name, "a list below the minimum order is not empty");
 
     set_scene(&s, mode);
-    s.heap.nonempty ^= (uint64_t)1 << k;
+    s.heap.nonempty ^= chopi_bit(k);
     expect_corrupted(&s.heap, name, "the non-empty mask disagrees with a list");
 
     set_scene(&s, mode);
