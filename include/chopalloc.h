@@ -198,11 +198,7 @@ typedef struct chop_heap {
     uint64_t *bitmap;                     /* two bits per minimum block; NULL: free-list mode */
     void *free_list[CHOPALLOC_MAX_ORDER]; /* head of each order's doubly linked free list */
     size_t free_count[CHOPALLOC_MAX_ORDER]; /* length of each free list */
-#if CHOPALLOC_MAX_ORDER <= 32
-    uint32_t nonempty;                    /* bit k set iff free_list[k] is not empty */
-#else
-    uint64_t nonempty;
-#endif
+    uintptr_t nonempty;                   /* bit k set iff free_list[k] is not empty */
     size_t unusable_bytes;                /* region bytes outside [start, end) */
     size_t free_bytes;                    /* sum of the sizes of all free blocks */
     size_t live_allocations;

@@ -37,7 +37,6 @@ typedef struct chop_free_block {
 
 _Static_assert(sizeof(chop_free_block) == CHOP_MIN_BLOCK_SIZE,
                "the minimum block must be exactly the two free-list links");
-_Static_assert(CHOPALLOC_MAX_ORDER <= 64, "nonempty is at most a 64-bit mask of orders");
 
 #define CHOPI_MIN CHOP_MIN_ORDER
 #define CHOPI_TOP (CHOPALLOC_MAX_ORDER - 1) /* order of the largest block */
@@ -133,51 +132,31 @@ static inline unsigned chopi_lowest_address_bit(uintptr_t x)
 }
 
 /*
- * The mask of non-empty orders (chop_heap's nonempty): 32 bits wide when the orders
- * fit, which is the default, else 64.
+ * The mask of non-empty orders (chop_heap's nonempty) is a register wide: size_t, and
+ * so the orders (chopalloc.h), fit in that many bits.  No 64-bit halves to combine on
+ * 32-bit cores, and 16 bits on AVR.
  */
-#if CHOPALLOC_MAX_ORDER <= 32
-typedef uint32_t chopi_mask;
+typedef uintptr_t chopi_mask;
+_Static_assert(CHOPALLOC_MAX_ORDER <= sizeof(chopi_mask) * CHAR_BIT,
+               "the mask of non-empty orders has a bit for every order");
 
-/* The mask of order n alone, n < 32. */
+/* The mask of order n alone. */
 static inline chopi_mask chopi_bit(unsigned n)
 {
-    return UINT32_C(1) << n;
+    return (chopi_mask)1 << n;
 }
 
-/* The mask of orders n to 31, n < 32. */
+/* The mask of orders n and above. */
 static inline chopi_mask chopi_bits_from(unsigned n)
 {
-    return UINT32_MAX << n;
+    return ~(chopi_mask)0 << n;
 }
 
 /* The lowest order in a mask that is not 0. */
 static inline unsigned chopi_lowest_order(chopi_mask x)
 {
-    return chopi_lowest_bit32(x);
+    return chopi_lowest_address_bit(x);
 }
-#else
-/* More than 32 orders need a size_t of more than 32 bits (chopalloc.h): 64-bit cores. */
-typedef uint64_t chopi_mask;
-
-/* The mask of order n alone, n < 64. */
-static inline chopi_mask chopi_bit(unsigned n)
-{
-    return UINT64_C(1) << n;
-}
-
-/* The mask of orders n to 63, n < 64. */
-static inline chopi_mask chopi_bits_from(unsigned n)
-{
-    return ~UINT64_C(0) << n;
-}
-
-/* The lowest order in a mask that is not 0. */
-static inline unsigned chopi_lowest_order(chopi_mask x)
-{
-    return chopi_lowest_bit(x);
-}
-#endif
 
 /* Number of minimum blocks in the heap. */
 static inline size_t chopi_blocks(const chop_heap *heap)
