@@ -122,11 +122,29 @@ void chopi_tree_remove(chop_heap *heap, unsigned order, chop_free_block *block,
     chopi_note_unfree(heap, order);
 }
 
+/*
+ * The lowest-addressed block: every block under a link's side 0 lies below every block
+ * under its side 1 (T1), so it is on the path that takes side 0 wherever it can.
+ * Allocating by address keeps free memory together at the top of the heap.
+ */
 chop_free_block *chopi_tree_take(chop_heap *heap, unsigned have, unsigned order)
 {
-    chopi_tree_link root = { NULL, 0 };
-    chop_free_block *block = detach_leaf(heap, have, root, heap->free_list[have]);
-    chopi_note_unfree(heap, have);
+    chop_free_block *block = heap->free_list[have], *lowest = block;
+    chopi_tree_link at = { NULL, 0 }, lowest_at = at;
+
+    while (block) {
+        chop_free_block *zero, *one;
+        if ((uintptr_t)block < (uintptr_t)lowest) {
+            lowest = block;
+            lowest_at = at;
+        }
+        chopi_get_links(block, &zero, &one);
+        at.parent = block;
+        at.side = zero ? 0u : 1u;
+        block = zero ? zero : one;
+    }
+    chopi_tree_remove(heap, have, lowest, lowest_at);
+    block = lowest;
     while (have > order) { /* keep the lower half, free the upper */
         have--;
         chopi_tree_insert(heap, (uintptr_t)block + chopi_size_of(have), have);
