@@ -132,7 +132,7 @@ chop_free_block *chopi_tree_take(chop_heap *heap, unsigned have, unsigned order)
     chop_free_block *block = heap->free_list[have], *lowest = block;
     chopi_tree_link at = { NULL, 0 }, lowest_at = at;
 
-    while (block) {
+    do { /* the tree is not empty */
         chop_free_block *zero, *one;
         if ((uintptr_t)block < (uintptr_t)lowest) {
             lowest = block;
@@ -142,7 +142,7 @@ chop_free_block *chopi_tree_take(chop_heap *heap, unsigned have, unsigned order)
         at.parent = block;
         at.side = zero ? 0u : 1u;
         block = zero ? zero : one;
-    }
+    } while (block);
     chopi_tree_remove(heap, have, lowest, lowest_at);
     block = lowest;
     while (have > order) { /* keep the lower half, free the upper */
