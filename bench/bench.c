@@ -957,7 +957,6 @@ static void steady_state(struct ctx *c, enum kind k, double budget_ns, double *m
 static void section_scaling(void)
 {
     size_t top = quick ? 16 * MIB : GIB;
-    size_t top_freelist = quick ? MIB : 16 * MIB;
     FILE *f = data_file("scaling.dat");
 
     printf("\n### Scaling with the arena (CHOPALLOC_MAX_ORDER = %d)\n\n", CHOPALLOC_MAX_ORDER);
@@ -965,8 +964,7 @@ static void section_scaling(void)
            "from the single free block (one split per order) and free it (one merge per "
            "order), median of 101, TSC ticks.  Steady state: 60 %% of the arena "
            "allocated in 16..1023 B blocks, a third of them freed, then churn steps timed "
-           "call by call (median and max ticks).  Free-list mode stops at %zu MiB: its frees "
-           "scan every free block.\n\n", top_freelist / MIB);
+           "call by call (median and max ticks).\n\n");
     printf("| Arena | Allocator | orders split | worst alloc | worst free | free blocks | "
            "p50 alloc | max alloc | p50 free | max free |\n"
            "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
@@ -979,8 +977,6 @@ static void section_scaling(void)
         struct ctx c;
         arena_map(&c, size);
         for (int k = K_BITMAP; k <= K_FREELIST; k++) {
-            if (k == K_FREELIST && size > top_freelist)
-                continue;
             double wa, wf, ma, xa, mf, xf;
             size_t nfree, steps;
             worst_case(&c, (enum kind)k, &wa, &wf);
@@ -1263,8 +1259,7 @@ static void section_lua(void)
 {
     /*
      * The arena: 64 MiB (the script needs a few), or the largest block if that is
-     * smaller.  N: free-list mode's frees scan every free block, so its ratio grows with
-     * N; 50000 keeps its three runs under a minute.
+     * smaller.  N = 50000 keeps the three runs of every allocator within seconds.
      */
     size_t largest = chop_largest_block_size();
     size_t arena = largest < 64 * MIB ? largest : 64 * MIB;
