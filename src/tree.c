@@ -13,7 +13,7 @@
  *     A block at depth d agrees with the path that leads to it on bits top .. top-d+1:
  *     from depth d the path takes the child named by bit top - d.  Below bit k all
  *     addresses agree (they are 2^k-aligned), so the depth is at most top - k + 1.
- * T2  Hence every search (find, insert, a range) visits at most top - k + 2 blocks,
+ * T2  Hence every search (find, insert, a free's check) visits at most top - k + 2 blocks,
  *     and the blocks of a subtree share the bits of the path to it.
  */
 #include "annotate.h"
