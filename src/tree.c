@@ -125,7 +125,8 @@ void chopi_tree_remove(chop_heap *heap, unsigned order, chop_free_block *block,
 /*
  * The lowest-addressed block: every block under a link's side 0 lies below every block
  * under its side 1 (T1), so it is on the path that takes side 0 wherever it can.
- * Allocating by address keeps free memory together at the top of the heap.
+ * Choosing by address, not by where a walk first meets a leaf, keeps the heap's use
+ * independent of the trees' shapes.
  */
 chop_free_block *chopi_tree_take(chop_heap *heap, unsigned have, unsigned order)
 {
