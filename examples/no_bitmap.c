@@ -3,16 +3,18 @@
  * SPDX-License-Identifier: MIT
  *
  * Passing NULL and 0 for the bitmap selects free-list mode.  It works the same
- * in every build, including one configured with --disable-bitmap (which leaves
- * the bitmap code out of the library).
+ * in every build that has it, including one configured with --disable-bitmap
+ * (which leaves the bitmap code out of the library); one configured with
+ * --disable-free-list has bitmap mode only, and the example says so.
  *
  * The trade-off:
- *   + no bookkeeping memory beyond the chop_heap struct: the free lists live
- *     inside the free blocks themselves;
- *   + allocation costs the same as in bitmap mode, O(CHOPALLOC_MAX_ORDER);
- *   - a free scans the free lists to validate the pointer and find the buddy:
- *     O(number of free blocks) instead of O(CHOPALLOC_MAX_ORDER);
- *   - chop_check() is O(free blocks squared);
+ *   + no bookkeeping memory beyond the chop_heap struct: each order's free
+ *     blocks form a search tree on their addresses, linked inside the blocks;
+ *   + allocation is O(CHOPALLOC_MAX_ORDER x address bits);
+ *   - a free searches one tree path per order holding free blocks, to validate
+ *     the pointer and find the buddies: O(CHOPALLOC_MAX_ORDER x address bits),
+ *     against bitmap mode's O(CHOPALLOC_MAX_ORDER);
+ *   - chop_check() is O(free blocks x CHOPALLOC_MAX_ORDER x address bits);
  *   - a free is checked against free memory only.  A pointer into free memory
  *     (a double free) and a size that reaches into free memory are refused, but
  *     nothing records where live allocations begin, so a pointer into the
@@ -29,7 +31,16 @@
 #define POOL_BYTES 2048u
 #define NEEDED_ORDER 11 /* the pool as one block, so the placement below is known */
 
-#if CHOPALLOC_MAX_ORDER - 1 < NEEDED_ORDER
+#if !CHOPALLOC_HAVE_FREE_LIST
+
+int main(void)
+{
+    printf("no_bitmap: skipped: this library was built with --disable-free-list "
+           "(configure without it for free-list mode)\n");
+    return 0;
+}
+
+#elif CHOPALLOC_MAX_ORDER - 1 < NEEDED_ORDER
 
 int main(void)
 {
@@ -99,7 +110,7 @@ static void print_free_blocks(void)
             blocks += s.free_blocks[k];
         }
     }
-    printf(" bytes: a free scans %zu free block%s\n", blocks, blocks == 1 ? "" : "s");
+    printf(" bytes: %zu free block%s in the trees\n", blocks, blocks == 1 ? "" : "s");
 }
 
 int main(void)
@@ -171,4 +182,4 @@ int main(void)
     return EXIT_SUCCESS;
 }
 
-#endif /* CHOPALLOC_MAX_ORDER large enough */
+#endif /* free-list mode, CHOPALLOC_MAX_ORDER large enough */

@@ -47,6 +47,19 @@
 #define CHOPALLOC_HAVE_BITMAP 1
 #endif
 
+#ifndef CHOPALLOC_HAVE_FREE_LIST
+/**
+ * @brief 1 when free-list mode is built in (the default); 0 when every heap must have a
+ * bitmap (`./configure --disable-free-list`, or `-DCHOPALLOC_HAVE_FREE_LIST=0`), which
+ * leaves free-list mode's search trees out of the image.
+ */
+#define CHOPALLOC_HAVE_FREE_LIST 1
+#endif
+
+#if !CHOPALLOC_HAVE_BITMAP && !CHOPALLOC_HAVE_FREE_LIST
+#error "chopalloc needs at least one mode: CHOPALLOC_HAVE_BITMAP or CHOPALLOC_HAVE_FREE_LIST"
+#endif
+
 #ifndef CHOPALLOC_CONFIGURED_MAX_ORDER
 /**
  * @brief The `--with-max-order=N` choice, or 0 for the default of #CHOPALLOC_MAX_ORDER.
@@ -172,13 +185,15 @@ typedef enum chop_status {
     CHOP_ERR_SIZE_MISMATCH,      /**< The size and alignment name a block other than the
                                       allocation at this pointer. */
     CHOP_ERR_CORRUPTED,          /**< chop_check() found a broken invariant. */
-    CHOP_ERR_NEEDS_BITMAP        /**< The call must find a block's size by itself, which
+    CHOP_ERR_NEEDS_BITMAP,       /**< The call must find a block's size by itself, which
                                       only bitmap mode records (chop_try_free(),
                                       chop_realloc()). */
+    CHOP_ERR_FREE_LIST_UNSUPPORTED /**< No bitmap was passed to a library built with
+                                        `--disable-free-list`. */
 } chop_status;
 
 /** @brief Number of #chop_status values; every value below it has its own message. */
-#define CHOP_STATUS_COUNT 15
+#define CHOP_STATUS_COUNT 16
 
 /**
  * @brief One heap: a region carved into power-of-two blocks, and its free lists.
@@ -252,11 +267,13 @@ size_t chop_min_block_size(void);
  * @param size         Region size in bytes.
  * @param bitmap       At least chop_bitmap_words_needed(@p size) words, outside the
  *                     region, for bitmap mode (O(1) checks); NULL selects free-list
- *                     mode (no bitmap; frees scan the free lists).
+ *                     mode (no bitmap; frees search the free blocks' trees).
  * @param bitmap_words Words available at @p bitmap; 0 when @p bitmap is NULL.
  * @return #CHOP_OK, #CHOP_ERR_NULL_ARGUMENT (heap NULL, or bitmap NULL with words),
- *         #CHOP_ERR_BAD_REGION, #CHOP_ERR_BITMAP_TOO_SMALL or
- *         #CHOP_ERR_BITMAP_UNSUPPORTED.
+ *         #CHOP_ERR_BAD_REGION, #CHOP_ERR_BITMAP_TOO_SMALL,
+ *         #CHOP_ERR_BITMAP_UNSUPPORTED (a bitmap, built with `--disable-bitmap`) or
+ *         #CHOP_ERR_FREE_LIST_UNSUPPORTED (no bitmap, built with
+ *         `--disable-free-list`).
  */
 chop_status chop_init(chop_heap *heap, void *memory, size_t size,
                       uint64_t *bitmap, size_t bitmap_words);
@@ -282,9 +299,10 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
  *                   32-bit), 0 for free-list mode.
  * @return #CHOP_OK, #CHOP_ERR_NULL_ARGUMENT (@p heap NULL), #CHOP_ERR_BAD_REGION
  *         (@p memory NULL, a region that wraps around the address space, or no
- *         room for the structure, the bitmap and one whole minimum block) or
+ *         room for the structure, the bitmap and one whole minimum block),
  *         #CHOP_ERR_BITMAP_UNSUPPORTED (@p use_bitmap in a library built with
- *         `--disable-bitmap`).  On a refusal nothing is written.
+ *         `--disable-bitmap`) or #CHOP_ERR_FREE_LIST_UNSUPPORTED (@p use_bitmap 0 in
+ *         one built with `--disable-free-list`).  On a refusal nothing is written.
  */
 chop_status chop_init_region(chop_heap **heap, void *memory, size_t size, int use_bitmap);
 

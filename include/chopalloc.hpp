@@ -218,7 +218,8 @@ private:
 /** @brief The two modes of a heap (chop_init()). */
 enum class mode {
     bitmap,   /**< With a bitmap: O(1) checks on free (needs #CHOPALLOC_HAVE_BITMAP). */
-    free_list /**< No bitmap: less memory, frees checked against the free lists. */
+    free_list /**< No bitmap: less memory, frees checked against the free blocks' trees
+                   (needs #CHOPALLOC_HAVE_FREE_LIST). */
 };
 
 /** @brief Bitmap mode where the library has it (#CHOPALLOC_HAVE_BITMAP), else free-list. */
@@ -236,7 +237,8 @@ constexpr mode default_mode = CHOPALLOC_HAVE_BITMAP ? mode::bitmap : mode::free_
  *
  * @tparam Bytes Size of the region, at least #CHOP_MIN_BLOCK_SIZE.
  * @tparam Mode  chop::mode::bitmap (needs #CHOPALLOC_HAVE_BITMAP) or
- *               chop::mode::free_list; chop::default_mode by default.
+ *               chop::mode::free_list (needs #CHOPALLOC_HAVE_FREE_LIST);
+ *               chop::default_mode by default.
  * @tparam Align Alignment of the region, a power of two.  The default, the largest
  *               power of two not above @p Bytes (at most #CHOP_LARGEST_BLOCK_SIZE),
  *               loses nothing to alignment and lets a single block span the whole
@@ -252,6 +254,8 @@ class static_resource : public memory_resource {
                   "chop::static_resource: Align must be a power of two");
     static_assert(Mode == mode::free_list || CHOPALLOC_HAVE_BITMAP,
                   "chop::static_resource: bitmap mode needs a library built with the bitmap");
+    static_assert(Mode == mode::bitmap || CHOPALLOC_HAVE_FREE_LIST,
+                  "chop::static_resource: free-list mode needs a library built with it");
 
 public:
     /** @brief Builds the heap over the region: every byte of it free. */

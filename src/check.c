@@ -210,7 +210,7 @@ static int heap_is_sound(const chop_heap *heap)
         return 0;
     if (heap->free_bytes > heap->end - heap->start)
         return 0;
-    if (heap->bitmap)
+    if (chopi_has_bitmap(heap))
         return free_lists_are_sound(heap) && bitmap_is_sound(heap);
     return trees_are_sound(heap) && free_blocks_are_disjoint(heap);
 }

@@ -80,7 +80,7 @@ static CHOPI_HOT_INLINE void unlink_free(chop_heap *heap, chop_free_block *block
 /* Either mode's way of adding a free block: bitmap mode's lists, free-list mode's trees. */
 static CHOPI_HOT_INLINE void add_free(chop_heap *heap, uintptr_t addr, unsigned order)
 {
-    if (chopi_bitmap(heap))
+    if (chopi_has_bitmap(heap))
         push_free(heap, addr, order);
     else
         chopi_tree_insert(heap, addr, order);
@@ -95,7 +95,7 @@ void chopi_push_free(chop_heap *heap, uintptr_t addr, unsigned order)
 void chopi_unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
 {
     chopi_tree_link link;
-    if (chopi_bitmap(heap)) {
+    if (chopi_has_bitmap(heap)) {
         unlink_free(heap, block, order);
     } else {
         (void)chopi_tree_find(heap, order, (uintptr_t)block, &link); /* block is free */
@@ -154,6 +154,11 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
     if (overlaps((uintptr_t)heap, sizeof *heap, base, size))
         return CHOP_ERR_BAD_REGION;
 
+#if !CHOPALLOC_HAVE_FREE_LIST
+    if (!bitmap)
+        return CHOP_ERR_FREE_LIST_UNSUPPORTED; /* after the region's checks, which hold too */
+#endif
+
     /* Validated: from here on the call succeeds. */
     heap->start = start;
     heap->end = end;
@@ -172,7 +177,7 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
     heap->lock = NULL;
     heap->unlock = NULL;
     heap->lock_ctx = NULL;
-    if (bitmap)
+    if (chopi_has_bitmap(heap))
         for (size_t w = 0; w < words; w++) {
             bitmap[w] = 0;
             CHOPI_NOT_A_LIBCALL(w);
@@ -194,7 +199,7 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
         if (order > (unsigned)CHOPI_TOP)
             order = CHOPI_TOP;
         top -= chopi_size_of(order);
-        if (bitmap)
+        if (chopi_has_bitmap(heap))
             chopi_set_bits(bitmap, chopi_index(heap, top), CHOPI_START);
         add_free(heap, top, order);
     }
@@ -254,9 +259,9 @@ static CHOPI_HOT_INLINE chop_status allocate(chop_heap *heap, size_t size, size_
 
     unsigned have = chopi_lowest_order(candidates);
     /* In locals: the bitmap stores could, for all the compiler knows, change the heap. */
-    uint64_t *bitmap = chopi_bitmap(heap);
-    if (!bitmap)
+    if (!chopi_has_bitmap(heap))
         return allocate_from_trees(heap, have, order, out);
+    uint64_t *bitmap = chopi_bitmap(heap);
     chop_free_block *block = heap->free_list[have];
     uintptr_t addr = (uintptr_t)block;
     size_t index = chopi_index(heap, addr);
@@ -427,15 +432,15 @@ static CHOPI_HOT_INLINE chop_status validate_free(const chop_heap *heap, uintptr
         return CHOP_ERR_MISALIGNED;
     /* Free-list mode: judged by the free blocks alone (tree.c).  A claimed block lying
      * wholly in allocated memory is accepted: nothing records where allocations begin. */
-    return chopi_bitmap(heap) ? classify_bitmap(heap, addr, order)
-                              : chopi_tree_check_free(heap, addr, order);
+    return chopi_has_bitmap(heap) ? classify_bitmap(heap, addr, order)
+                                  : chopi_tree_check_free(heap, addr, order);
 }
 
 /* Frees the validated block of this order at addr. */
 static CHOPI_HOT_INLINE void free_block(chop_heap *heap, uintptr_t addr, unsigned order)
 {
     chopi_block_taken_back(heap, (void *)addr, chopi_size_of(order));
-    if (chopi_bitmap(heap))
+    if (chopi_has_bitmap(heap))
         release_bitmap(heap, addr, order);
     else
         release_free_lists(heap, addr, order);
@@ -493,7 +498,7 @@ void chopi_free_block(chop_heap *heap, uintptr_t addr, unsigned order)
 static CHOPI_HOT_INLINE chop_status live_block(const chop_heap *heap, uintptr_t addr,
                                                unsigned *order)
 {
-    if (!chopi_bitmap(heap))
+    if (!chopi_has_bitmap(heap))
         return CHOP_ERR_NEEDS_BITMAP;
     if (addr - heap->start >= heap->end - heap->start) /* below start wraps: one test */
         return CHOP_ERR_OUTSIDE_HEAP;

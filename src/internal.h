@@ -246,6 +246,21 @@ static inline uint64_t *chopi_bitmap(const chop_heap *heap)
 #endif
 }
 
+/*
+ * Whether the heap is in bitmap mode.  A build with one mode answers at compile time,
+ * so that the compiler drops the other mode's code and the linker its functions: a
+ * --disable-free-list firmware carries no search tree (tree.c).
+ */
+static inline int chopi_has_bitmap(const chop_heap *heap)
+{
+#if !CHOPALLOC_HAVE_FREE_LIST
+    (void)heap;
+    return 1; /* chop_init() refuses a heap without a bitmap */
+#else
+    return chopi_bitmap(heap) != NULL;
+#endif
+}
+
 /* Whether a block begins at index, which lies inside the heap. */
 static inline int chopi_starts(const chop_heap *heap, size_t index)
 {

@@ -38,8 +38,10 @@ static int can_grow(const chop_heap *heap, uintptr_t addr, unsigned from, unsign
         uintptr_t buddy = addr + chopi_size_of(k);
         if ((addr & chopi_size_of(k)) != 0 || !chopi_parent_is_node(heap, addr, k))
             return 0;
-        if (chopi_bitmap(heap) ? !chopi_buddy_is_free(heap->bitmap, chopi_index(heap, buddy), k)
-                               : !chopi_tree_find(heap, k, buddy, NULL))
+        int buddy_free = chopi_has_bitmap(heap)
+                             ? chopi_buddy_is_free(heap->bitmap, chopi_index(heap, buddy), k)
+                             : chopi_tree_find(heap, k, buddy, NULL) != NULL;
+        if (!buddy_free)
             return 0;
     }
     return 1;
@@ -51,7 +53,7 @@ static void grow(chop_heap *heap, uintptr_t addr, unsigned from, unsigned to)
     for (unsigned k = from; k < to; k++) {
         uintptr_t buddy = addr + chopi_size_of(k);
         chopi_unlink_free(heap, (chop_free_block *)buddy, k);
-        if (chopi_bitmap(heap))
+        if (chopi_has_bitmap(heap))
             chopi_clear_bits(heap->bitmap, chopi_index(heap, buddy), CHOPI_START);
     }
     /* After the unlinking, which closes each buddy's links again. */
@@ -65,7 +67,7 @@ static void shrink(chop_heap *heap, uintptr_t addr, unsigned from, unsigned to)
     chopi_block_resized(heap, (void *)addr, chopi_size_of(from), chopi_size_of(to));
     for (unsigned k = from; k-- > to;) {
         uintptr_t upper = addr + chopi_size_of(k);
-        if (chopi_bitmap(heap))
+        if (chopi_has_bitmap(heap))
             chopi_set_bits(heap->bitmap, chopi_index(heap, upper), CHOPI_START);
         chopi_push_free(heap, upper, k); /* its buddy is our block: nothing to merge */
     }

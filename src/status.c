@@ -27,14 +27,16 @@
                               "this pointer")                                             \
     X(CHOP_ERR_CORRUPTED, "the heap is corrupted: an invariant does not hold")              \
     X(CHOP_ERR_NEEDS_BITMAP, "only bitmap mode records block sizes: free with "              \
-                             "chop_try_deallocate() and the allocation's size")
+                             "chop_try_deallocate() and the allocation's size")          \
+    X(CHOP_ERR_FREE_LIST_UNSUPPORTED, "no bitmap was given, but the library was built "      \
+                                      "with --disable-free-list")
 
 #define CHOPI_UNKNOWN_STATUS "unknown chopalloc status"
 
 #define CHOPI_MESSAGE_ENTRY(status, text) [status] = (text),
 static const char *const messages[CHOP_STATUS_COUNT] = { CHOPI_MESSAGES(CHOPI_MESSAGE_ENTRY) };
 
-_Static_assert(CHOP_ERR_NEEDS_BITMAP + 1 == CHOP_STATUS_COUNT,
+_Static_assert(CHOP_ERR_FREE_LIST_UNSUPPORTED + 1 == CHOP_STATUS_COUNT,
                "CHOP_STATUS_COUNT must follow the last status");
 
 const char *chop_strerror(chop_status status)

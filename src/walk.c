@@ -82,7 +82,7 @@ chop_status chop_walk(const chop_heap *heap, chop_visit_fn visit, void *ctx)
         int allocated = 0;
         chop_status status = CHOP_OK;
         chopi_lock(heap);
-        if (chopi_bitmap(heap))
+        if (chopi_has_bitmap(heap))
             status = next_in_bitmap(heap, cursor, &block, &size, &allocated);
         else
             status = next_in_free_lists(heap, cursor, &block, &size, &allocated);

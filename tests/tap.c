@@ -171,6 +171,7 @@ static const char *const status_names[] = {
     "CHOP_ERR_SIZE_MISMATCH",
     "CHOP_ERR_CORRUPTED",
     "CHOP_ERR_NEEDS_BITMAP",
+    "CHOP_ERR_FREE_LIST_UNSUPPORTED",
 };
 
 const char *tap_status_name(chop_status status)

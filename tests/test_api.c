@@ -79,8 +79,12 @@ static void test_sizes_and_macros(void)
     tap_diag("configuration: MIN_ORDER %d, MAX_ORDER %d, bitmap %d, pointer %u bits",
              CHOP_MIN_ORDER, CHOPALLOC_MAX_ORDER, CHOPALLOC_HAVE_BITMAP,
              (unsigned)(sizeof(void *) * 8u));
-    tap_ok(CHOP_STATUS_COUNT == (int)CHOP_ERR_NEEDS_BITMAP + 1 && CHOP_OK == 0,
-           "statuses run from CHOP_OK == 0 to CHOP_STATUS_COUNT - 1 == CHOP_ERR_NEEDS_BITMAP");
+    tap_ok(CHOPALLOC_HAVE_FREE_LIST == 0 || CHOPALLOC_HAVE_FREE_LIST == 1,
+           "CHOPALLOC_HAVE_FREE_LIST is 0 or 1 (it is %d)", CHOPALLOC_HAVE_FREE_LIST);
+    tap_ok(CHOPALLOC_HAVE_BITMAP || CHOPALLOC_HAVE_FREE_LIST, "the build has at least one mode");
+    tap_ok(CHOP_STATUS_COUNT == (int)CHOP_ERR_FREE_LIST_UNSUPPORTED + 1 && CHOP_OK == 0,
+           "statuses run from CHOP_OK == 0 to CHOP_STATUS_COUNT - 1 == "
+           "CHOP_ERR_FREE_LIST_UNSUPPORTED");
     tap_ok(sizeof(CHOPALLOC_VERSION) > 1, "CHOPALLOC_VERSION is \"%s\"", CHOPALLOC_VERSION);
 
     /* Bitmap words: the macro, the function and an independent formula agree. */
@@ -705,11 +709,47 @@ static void test_strerror(void)
     }
 }
 
+/*
+ * Each mode is built or refused: chop_init() and chop_init_region() give a mode the
+ * build lacks its own status, after the region's checks, and write nothing.
+ */
+static void test_mode_refusals(void)
+{
+    static _Alignas(64) unsigned char mem[4096];
+    static uint64_t bm[CHOP_BITMAP_WORDS(sizeof mem)];
+    for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
+        const char *m = mode_name(mode);
+        chop_status unsupported = mode == MODE_BITMAP ? CHOP_ERR_BITMAP_UNSUPPORTED
+                                                      : CHOP_ERR_FREE_LIST_UNSUPPORTED;
+        chop_status want = mode_built(mode) ? CHOP_OK : unsupported;
+        uint64_t *bitmap = mode == MODE_BITMAP ? bm : NULL;
+        size_t words = mode == MODE_BITMAP ? sizeof bm / sizeof bm[0] : 0u;
+
+        chop_heap heap;
+        memset(&heap, HEAP_FILL, sizeof heap);
+        tap_is_status(chop_init(&heap, mem, sizeof mem, bitmap, words), want,
+                      "%s: chop_init on a valid region, in this build", m);
+        tap_ok(mode_built(mode) ? chop_check(&heap) == CHOP_OK : heap_untouched(&heap),
+               "%s: ... %s", m, mode_built(mode) ? "gives a sound heap" : "writes nothing");
+        memset(&heap, HEAP_FILL, sizeof heap);
+        tap_is_status(chop_init(&heap, mem, 1u, bitmap, words),
+                      mode_built(mode) || mode == MODE_FREELIST ? CHOP_ERR_BAD_REGION : unsupported,
+                      "%s: chop_init on a region without a block", m);
+
+        chop_heap *placed = NULL;
+        tap_is_status(chop_init_region(&placed, mem, sizeof mem, mode == MODE_BITMAP), want,
+                      "%s: chop_init_region on a valid region, in this build", m);
+        tap_ok(mode_built(mode) ? placed != NULL && chop_check(placed) == CHOP_OK : placed == NULL,
+               "%s: ... %s", m, mode_built(mode) ? "gives a sound heap" : "writes nothing");
+    }
+}
+
 /* ------------------------------------------------------------------------------ */
 
 int main(void)
 {
     test_sizes_and_macros();
+    test_mode_refusals();
     for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
         if (!mode_runs(mode))
             continue;

@@ -244,10 +244,8 @@ int main(void)
 {
     known_values();
     for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
-#if !CHOPALLOC_HAVE_BITMAP
-        if (mode == MODE_BITMAP)
+        if (!mode_runs(mode))
             continue;
-#endif
         knuth(mode);
         random_workload(mode, capped_r(4), 64 * 1024, mode == MODE_BITMAP ? 200000 : 20000);
         random_workload(mode, capped_r(8), 32 * 1024, mode == MODE_BITMAP ? 200000 : 20000);

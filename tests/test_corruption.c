@@ -465,9 +465,13 @@ int main(void)
     } else {
         tap_skip(31, "built with --disable-bitmap");
     }
-    test_lists(MODE_FREELIST);
-    test_free_list_sets();
-    test_trees();
+    if (CHOPALLOC_HAVE_FREE_LIST) {
+        test_lists(MODE_FREELIST);
+        test_free_list_sets();
+        test_trees();
+    } else {
+        tap_skip(26, "built with --disable-free-list");
+    }
     if (CHOPALLOC_HAVE_BITMAP)
         test_block_order();
     else

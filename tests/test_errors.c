@@ -626,6 +626,9 @@ static void test_init_errors(void)
     chop_heap heap;
     uint64_t *bm = CHOPALLOC_HAVE_BITMAP ? bitmap_store : NULL;
     size_t bm_words = CHOPALLOC_HAVE_BITMAP ? needed : 0;
+    /* For heaps that must be built: no bitmap where the build has free-list mode. */
+    uint64_t *any_bm = CHOPALLOC_HAVE_FREE_LIST ? NULL : bitmap_store;
+    size_t any_words = CHOPALLOC_HAVE_FREE_LIST ? 0 : needed;
 
     /* NULL heap: the region is neither checked nor written. */
     reclaim(arena, sizeof arena);
@@ -677,13 +680,13 @@ static void test_init_errors(void)
                "size min at offset min-1", 1);
     {
         chop_stats st;
-        chop_status s = chop_init(&heap, arena + 1, 2u * MIN_BLOCK - 1u, NULL, 0);
+        chop_status s = chop_init(&heap, arena + 1, 2u * MIN_BLOCK - 1u, any_bm, any_words);
         chop_get_stats(&heap, &st);
         tap_ok(s == CHOP_OK && st.managed_bytes == MIN_BLOCK &&
                    st.unusable_bytes == MIN_BLOCK - 1u && st.free_blocks[CHOP_MIN_ORDER] == 1,
                "chop_init(size 2*min-1 at offset 1) holds exactly one block (%s, %zu managed)",
                tap_status_name(s), st.managed_bytes);
-        s = chop_init(&heap, arena, MIN_BLOCK, NULL, 0);
+        s = chop_init(&heap, arena, MIN_BLOCK, any_bm, any_words);
         chop_get_stats(&heap, &st);
         tap_ok(s == CHOP_OK && st.managed_bytes == MIN_BLOCK && st.unusable_bytes == 0,
                "chop_init(size min, aligned) holds exactly one block (%s, %zu managed)",
@@ -789,6 +792,15 @@ static void test_init_errors(void)
                "memory NULL and a bitmap (region first)", 1);
     tap_skip(1, "bitmap size and overlap checks: library built with --disable-bitmap");
 #endif
+#if !CHOPALLOC_HAVE_FREE_LIST
+    /* No bitmap given to a build without free-list mode: refused after the region. */
+    init_fails(arena, 4096, NULL, 0, CHOP_ERR_FREE_LIST_UNSUPPORTED,
+               "no bitmap in a --disable-free-list build", 1);
+    init_fails(arena + 1, MIN_BLOCK, NULL, 0, CHOP_ERR_BAD_REGION,
+               "no bitmap and no whole block in a --disable-free-list build (region first)", 1);
+#else
+    tap_skip(4, "no-bitmap refusals: library built with free-list mode");
+#endif
 
     /* The heap structure inside or overlapping the region. */
     {
@@ -811,12 +823,13 @@ static void test_init_errors(void)
         for (size_t i = 0; i < 4096; i++)
             same &= arena[i] == 0x22;
         tap_ok(same, "... none of these calls wrote to memory");
+        size_t any_size_words = any_bm ? chop_bitmap_words_needed(size) : 0u;
         chop_heap *adjacent = (chop_heap *)(void *)(arena + 2048 - hs);
-        s = chop_init(adjacent, mem, size, NULL, 0);
+        s = chop_init(adjacent, mem, size, any_bm, any_size_words);
         tap_ok(s == CHOP_OK && chop_check(adjacent) == CHOP_OK,
                "chop_init with the chop_heap right before the region is fine");
         adjacent = (chop_heap *)(void *)(arena + 2048 + 1024);
-        s = chop_init(adjacent, mem, size, NULL, 0);
+        s = chop_init(adjacent, mem, size, any_bm, any_size_words);
         tap_ok(s == CHOP_OK && chop_check(adjacent) == CHOP_OK,
                "chop_init with the chop_heap right after the region is fine");
     }

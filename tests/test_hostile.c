@@ -1095,6 +1095,11 @@ static void run_init_case(const struct init_case *c)
            c->name, tap_status_name(c->want), extra);
 }
 
+/* Heaps that must be built use no bitmap where the build has free-list mode, else bitmap
+ * `which` of bitmaps[], with the words a region of `size` bytes needs. */
+#define ANY_BITMAP(which) (CHOPALLOC_HAVE_FREE_LIST ? NULL : bitmaps[which])
+#define ANY_WORDS(size) (CHOPALLOC_HAVE_FREE_LIST ? 0u : chop_bitmap_words_needed(size))
+
 /* The refusals above are exact: their nearest valid neighbours are accepted. */
 static void init_boundaries(void)
 {
@@ -1103,7 +1108,8 @@ static void init_boundaries(void)
     int ok = 1;
     for (size_t o = 0; o < MIN_BLOCK; o++) {
         size_t head = (MIN_BLOCK - o) % MIN_BLOCK;
-        s = chop_init(&h, arenas[0] + o, head + MIN_BLOCK, NULL, 0);
+        s = chop_init(&h, arenas[0] + o, head + MIN_BLOCK, ANY_BITMAP(0),
+                      ANY_WORDS(head + MIN_BLOCK));
         ok &= s == CHOP_OK && stats_of(&h).managed_bytes == MIN_BLOCK && chop_check(&h) == CHOP_OK;
     }
     tap_ok(ok, "chop_init: at every misalignment, the smallest region holding a block is"
@@ -1134,8 +1140,8 @@ static void init_boundaries(void)
     tap_skip(2, "bitmap boundaries: library built with --disable-bitmap");
 #endif
     chop_heap *before = &adj_heap_before.heap, *after = &adj_heap_after.heap;
-    s = chop_init(before, adj_heap_before.region, ADJ_REGION, NULL, 0);
-    s2 = chop_init(after, adj_heap_after.region, ADJ_REGION, NULL, 0);
+    s = chop_init(before, adj_heap_before.region, ADJ_REGION, ANY_BITMAP(0), ANY_WORDS(ADJ_REGION));
+    s2 = chop_init(after, adj_heap_after.region, ADJ_REGION, ANY_BITMAP(1), ANY_WORDS(ADJ_REGION));
     tap_ok(s == CHOP_OK && s2 == CHOP_OK &&
                (uintptr_t)(before + 1) == (uintptr_t)adj_heap_before.region &&
                (uintptr_t)after == (uintptr_t)adj_heap_after.region + ADJ_REGION &&

@@ -225,7 +225,8 @@ static void test_counting_hook(int m)
 
 static void test_set_lock(void)
 {
-    fresh(MODE_FREELIST);
+    int m = mode_built(MODE_FREELIST) ? MODE_FREELIST : MODE_BITMAP;
+    fresh(m);
     memset(&counter, 0, sizeof counter);
     chop_set_lock(&heap, count_lock, NULL, &counter);
     chop_check(&heap);
@@ -234,7 +235,8 @@ static void test_set_lock(void)
     chop_set_lock(NULL, count_lock, count_unlock, &counter); /* nothing to do */
     chop_check(&heap);
     tap_is_int(counter.locks, 1, "chop_set_lock sets it again");
-    chop_init(&heap, arena, ARENA, NULL, 0);
+    chop_init(&heap, arena, ARENA, m == MODE_BITMAP ? bitmap : NULL,
+              m == MODE_BITMAP ? CHOP_BITMAP_WORDS(ARENA) : 0);
     chop_check(&heap);
     tap_is_int(counter.locks, 1, "chop_init clears the lock");
 }

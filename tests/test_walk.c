@@ -301,7 +301,10 @@ int main(void)
         test_allocated_heap(mode);
         test_visitor_frees(mode);
     }
-    test_free_list_skip();
+    if (CHOPALLOC_HAVE_FREE_LIST)
+        test_free_list_skip();
+    else
+        tap_skip(2, "free-list mode: library built with --disable-free-list");
     if (CHOPALLOC_HAVE_BITMAP)
         test_corrupted();
     else

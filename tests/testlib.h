@@ -23,13 +23,21 @@ enum { MODE_BITMAP, MODE_FREELIST };
 /** "bitmap" or "free-list", for test descriptions. */
 const char *mode_name(int mode);
 
-/** Whether this build can run a heap in @p mode; when it cannot (bitmap mode in a
- *  --disable-bitmap build), reports one skipped test point saying so.  Inline, so
- *  that programs without the TAP harness (misuse, the fuzz target) need no tap.c. */
+/** Whether this build has @p mode (bitmap mode after --disable-bitmap, free-list mode
+ *  after --disable-free-list it has not). */
+static inline int mode_built(int mode)
+{
+    return mode == MODE_BITMAP ? CHOPALLOC_HAVE_BITMAP : CHOPALLOC_HAVE_FREE_LIST;
+}
+
+/** Whether this build can run a heap in @p mode; when it cannot, reports one skipped
+ *  test point saying so.  Inline, so that programs without the TAP harness (misuse,
+ *  the fuzz target) need no tap.c. */
 static inline int mode_runs(int mode)
 {
-    if (mode == MODE_BITMAP && !CHOPALLOC_HAVE_BITMAP) {
-        tap_skip(1, "bitmap mode: library built with --disable-bitmap");
+    if (!mode_built(mode)) {
+        tap_skip(1, "%s mode: library built with %s", mode == MODE_BITMAP ? "bitmap" : "free-list",
+                 mode == MODE_BITMAP ? "--disable-bitmap" : "--disable-free-list");
         return 0;
     }
     return 1;
