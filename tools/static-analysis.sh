@@ -4,9 +4,9 @@
 # SPDX-License-Identifier: MIT
 #
 # Run from anywhere; no configured build is needed.  The sources are analysed in
-# both builds, bitmap and --disable-bitmap, chosen with -D as a build without
-# configure does (CHOPALLOC_NO_CONFIG_H: a generated chopalloc_config.h, of an
-# in-tree build say, is never read).
+# each build (both modes, --disable-bitmap, --disable-free-list), chosen with -D as a
+# build without configure does (CHOPALLOC_NO_CONFIG_H: a generated
+# chopalloc_config.h, of an in-tree build say, is never read).
 #
 # Prints one result line per tool and build, with a failing tool's findings before
 # it.  Exit status: 0 if every tool passes, 1 if any fails (or is missing), 2 if
@@ -48,12 +48,20 @@ have() {
     return 1
 }
 
-for bitmap in 1 0; do
-    defs=(-DCHOPALLOC_NO_CONFIG_H "-DCHOPALLOC_HAVE_BITMAP=$bitmap")
-    if [ "$bitmap" = 1 ]; then tag=" (bitmap)"; else tag=" (--disable-bitmap)"; fi
+# Each build as "bitmap free_list": both modes, --disable-bitmap, --disable-free-list.
+for build in "1 1" "0 1" "1 0"; do
+    read -r have_bitmap have_free_list <<<"$build"
+    defs=(-DCHOPALLOC_NO_CONFIG_H "-DCHOPALLOC_HAVE_BITMAP=$have_bitmap"
+          "-DCHOPALLOC_HAVE_FREE_LIST=$have_free_list")
+    case $build in
+        "1 1") tag=" (both modes)" ;;
+        "0 1") tag=" (--disable-bitmap)" ;;
+        *) tag=" (--disable-free-list)" ;;
+    esac
+    id=$have_bitmap$have_free_list # names this build's files in $tmp
     # --- 1. cppcheck --------------------------------------------------------------------
     if have cppcheck cppcheck; then
-        log=$tmp/cppcheck$bitmap.log
+        log=$tmp/cppcheck$id.log
         if cppcheck -q --std=c11 "${defs[@]}" -I include -I src \
             --enable=warning,style,performance,portability \
             --error-exitcode=1 --inline-suppr --suppress=missingIncludeSystem \
@@ -71,7 +79,7 @@ for bitmap in 1 0; do
     tidy_checks='-*,bugprone-*,cert-*,clang-analyzer-*'
     tidy_checks+=',-bugprone-easily-swappable-parameters'
     if have clang-tidy clang-tidy; then
-        log=$tmp/clang-tidy$bitmap.log
+        log=$tmp/clang-tidy$id.log
         bad=()
         for f in "${sources[@]}"; do
             # -header-filter: also report findings in src/internal.h and include/
@@ -92,7 +100,7 @@ for bitmap in 1 0; do
 
     # --- 3. gcc -fanalyzer --------------------------------------------------------------
     if have gcc 'gcc -fanalyzer'; then
-        log=$tmp/analyzer$bitmap.log
+        log=$tmp/analyzer$id.log
         bad=()
         for f in "${sources[@]}"; do
             if ! gcc -std=c11 -fanalyzer -Werror "${defs[@]}" -Iinclude -Isrc -c -o /dev/null "$f" >>"$log" 2>&1; then
@@ -114,8 +122,8 @@ for bitmap in 1 0; do
     # cycles by tsort, and a call through a pointer fails the check (it cannot be followed)
     # unless it is a call to one of the user's hooks.
     if have gcc recursion; then
-        log=$tmp/recursion$bitmap.log
-        cgdir=$tmp/cg$bitmap
+        log=$tmp/recursion$id.log
+        cgdir=$tmp/cg$id
         mkdir "$cgdir"
         ok=1
         for f in "${sources[@]}"; do
@@ -135,7 +143,7 @@ for bitmap in 1 0; do
             # "shape" (external and built-in callees are ellipses), counted once each by
             # where they are defined (a static inline in a header is compiled in every file).
             sed -n 's/^edge: { sourcename: "\([^"]*\)" targetname: "\([^"]*\)".*/\1 \2/p' \
-                "${cis[@]}" | sort -u >"$tmp/edges$bitmap"
+                "${cis[@]}" | sort -u >"$tmp/edges$id"
             nfuncs=$(grep '^node: ' "${cis[@]}" | grep -v 'shape' |
                 sed -n 's/.*label: "[^"\\]*\\n\([^"\\]*\)\\n.*/\1/p' | sort -u | wc -l)
             nfuncs=${nfuncs// /}
@@ -144,9 +152,9 @@ for bitmap in 1 0; do
             # every file) and chop_walk()'s visitor.  Neither runs library code for it.
             hooks='^(([a-z_/]+[.]c:)?chopi_(un)?lock|chop_walk)$'
             awk -v hooks="$hooks" '$2 == "__indirect_call" && $1 !~ hooks {
-                print "indirect call (through a pointer) in " $1 }' "$tmp/edges$bitmap" >>"$log"
-            awk '$1 == $2 { print "direct recursion: " $1 " calls itself" }' "$tmp/edges$bitmap" >>"$log"
-            if ! tsort "$tmp/edges$bitmap" >/dev/null 2>>"$log"; then
+                print "indirect call (through a pointer) in " $1 }' "$tmp/edges$id" >>"$log"
+            awk '$1 == $2 { print "direct recursion: " $1 " calls itself" }' "$tmp/edges$id" >>"$log"
+            if ! tsort "$tmp/edges$id" >/dev/null 2>>"$log"; then
                 echo "mutual recursion: the functions tsort lists above form a cycle" >>"$log"
             fi
             if [ -s "$log" ]; then
