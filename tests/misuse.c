@@ -6,7 +6,7 @@
  * SPDX-License-Identifier: MIT
  *
  * Usage: misuse SCENARIO MODE   (MODE: bitmap or free-list)
- *        misuse --checkers      prints which checkers the library was built for
+ *        misuse --checkers      prints which checkers and modes the library was built for
  *        misuse --list          prints the scenarios
  *
  * Reading a freed block of a static arena is not undefined behaviour in C, so without a
@@ -172,8 +172,8 @@ static const struct scenario {
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "--checkers") == 0) {
-        printf("memcheck-hooks=%d asan=%d bitmap=%d\n", built_with_memcheck_hooks(),
-               built_with_asan(), CHOPALLOC_HAVE_BITMAP);
+        printf("memcheck-hooks=%d asan=%d bitmap=%d free-list=%d\n", built_with_memcheck_hooks(),
+               built_with_asan(), mode_built(MODE_BITMAP), mode_built(MODE_FREELIST));
         return 0;
     }
     if (argc == 2 && strcmp(argv[1], "--list") == 0) {

@@ -173,6 +173,8 @@ static const char *const status_names[] = {
     "CHOP_ERR_NEEDS_BITMAP",
     "CHOP_ERR_FREE_LIST_UNSUPPORTED",
 };
+_Static_assert(sizeof status_names / sizeof status_names[0] == CHOP_STATUS_COUNT,
+               "tap_status_name() has a name for every status");
 
 const char *tap_status_name(chop_status status)
 {

@@ -463,7 +463,7 @@ int main(void)
         test_lists(MODE_BITMAP);
         test_bitmap();
     } else {
-        tap_skip(31, "built with --disable-bitmap");
+        tap_skip(33, "built with --disable-bitmap");
     }
     if (CHOPALLOC_HAVE_FREE_LIST) {
         test_lists(MODE_FREELIST);

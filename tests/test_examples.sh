@@ -5,8 +5,9 @@
 # make check runs it through Automake's tap-driver.sh with top_builddir,
 # top_srcdir and EXEEXT in the environment.  By hand, from the build directory:
 #   sh tests/test_examples.sh
-# An example built against a library whose largest block is too small for it
-# prints "NAME: skipped: ..." and exits 0; its tests are then reported as skipped.
+# An example built against a library without what it needs (the mode it shows,
+# or a large enough block) prints "NAME: skipped: ..." and exits 0; its tests are
+# then reported as skipped.
 
 top_builddir=${top_builddir:-.}
 EXEEXT=${EXEEXT:-}

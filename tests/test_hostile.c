@@ -1115,6 +1115,31 @@ static void init_boundaries(void)
     tap_ok(ok, "chop_init: at every misalignment, the smallest region holding a block is"
                " accepted");
 
+    /* The same regions without a bitmap: free-list mode, or where the build lacks it
+     * CHOP_ERR_FREE_LIST_UNSUPPORTED, which comes after every check of the region (the
+     * sweeps above refuse each smaller one with CHOP_ERR_BAD_REGION in every build). */
+    const chop_status no_bitmap =
+        CHOPALLOC_HAVE_FREE_LIST ? CHOP_OK : CHOP_ERR_FREE_LIST_UNSUPPORTED;
+    unsigned char region_before[2u * MIN_BLOCK];
+    ok = 1;
+    for (size_t o = 0; o < MIN_BLOCK; o++) {
+        size_t size = (MIN_BLOCK - o) % MIN_BLOCK + MIN_BLOCK;
+        raw_copy(region_before, arenas[0] + o, size);
+        memset(&h, HEAP_FILL, sizeof h);
+        s = chop_init(&h, arenas[0] + o, size, NULL, 0);
+        if (s != no_bitmap)
+            tap_diag("offset %zu, size %zu: %s", o, size, tap_status_name(s));
+        if (s == CHOP_OK)
+            ok &= stats_of(&h).managed_bytes == MIN_BLOCK && chop_check(&h) == CHOP_OK;
+        else
+            ok &= heap_untouched(&h) && raw_equal(region_before, arenas[0] + o, size);
+        ok &= s == no_bitmap;
+    }
+    tap_ok(ok, "chop_init without a bitmap: at every misalignment, the smallest region holding a"
+               " block -> %s, %s",
+           tap_status_name(no_bitmap),
+           CHOPALLOC_HAVE_FREE_LIST ? "a sound heap" : "heap (pre-filled) and region untouched");
+
 #if CHOPALLOC_HAVE_BITMAP
     static const struct {
         size_t off, size;

@@ -51,10 +51,14 @@ static const char *mode_arg_name(int use_bitmap)
 }
 
 /* Every start offset and size around the smallest regions that fit: the status is the
- * layout's verdict, and a refusal writes neither *out nor a byte of the region. */
+ * layout's verdict, and a refusal writes neither *out nor a byte of the region.  Free-list
+ * mode in a build without it refuses the regions that fit too, with its own status: that
+ * check comes after the region's. */
 static void test_sweep(int use_bitmap)
 {
     const char *m = mode_arg_name(use_bitmap);
+    chop_status fit = use_bitmap || CHOPALLOC_HAVE_FREE_LIST ? CHOP_OK
+                                                             : CHOP_ERR_FREE_LIST_UNSUPPORTED;
     unsigned checked = 0, wrong = 0, wrote = 0, fitted = 0, refused = 0;
     size_t smallest = sizeof(chop_heap) - 2u;
     size_t largest = sizeof(chop_heap) + 4u * MIN_BLOCK + 3u * sizeof(uint64_t);
@@ -73,21 +77,22 @@ static void test_sweep(int use_bitmap)
             checked++;
             if (l.fits) {
                 fitted++;
-                if (st != CHOP_OK || (uintptr_t)out != l.heap)
+                if (st != fit || (st == CHOP_OK && (uintptr_t)out != l.heap))
                     wrong++;
             } else {
                 refused++;
                 if (st != CHOP_ERR_BAD_REGION)
                     wrong++;
-                if (out != (chop_heap *)addr(1) || !raw_equal(before, memory, span))
-                    wrote++;
             }
+            if (st != CHOP_OK && (out != (chop_heap *)addr(1) || !raw_equal(before, memory, span)))
+                wrote++;
         }
     }
     tap_ok(fitted > 0 && refused > 0, "%s: the sweep has regions that fit (%u) and that do not (%u)",
            m, fitted, refused);
-    tap_is_int(wrong, 0, "%s: %u regions of %zu to %zu bytes at %zu offsets: the layout's status",
-               m, checked, smallest, largest, (size_t)(2u * MIN_BLOCK));
+    tap_is_int(wrong, 0, "%s: %u regions of %zu to %zu bytes at %zu offsets: the layout's status%s",
+               m, checked, smallest, largest, (size_t)(2u * MIN_BLOCK),
+               fit == CHOP_OK ? "" : ", CHOP_ERR_FREE_LIST_UNSUPPORTED for those that fit");
     tap_is_int(wrote, 0, "%s: ... and a refused one writes neither the heap pointer nor the region",
                m);
 }
@@ -184,15 +189,34 @@ static void test_refusals(void)
         tap_is_status(chop_init_region(&out, memory, REGION, 1), CHOP_ERR_BITMAP_UNSUPPORTED,
                       "bitmap mode in a --disable-bitmap build is refused");
     }
+
+    /* Free-list mode: a heap where the build has it; else refused, with nothing written. */
+    reclaim(memory, sizeof memory);
+    raw_fill(memory, 0xC3, REGION);
+    raw_copy(before, memory, REGION);
+    out = (chop_heap *)addr(1);
+    chop_status st = chop_init_region(&out, memory, REGION, 0);
+    if (CHOPALLOC_HAVE_FREE_LIST)
+        tap_ok(st == CHOP_OK && (uintptr_t)out == region_heap_at((uintptr_t)memory) &&
+                   chop_check(out) == CHOP_OK,
+               "free-list mode makes a sound heap at the region's start (%s)", tap_status_name(st));
+    else
+        tap_ok(st == CHOP_ERR_FREE_LIST_UNSUPPORTED && out == (chop_heap *)addr(1) &&
+                   raw_equal(before, memory, REGION),
+               "free-list mode in a --disable-free-list build is refused (%s), and neither the"
+               " heap pointer nor the region is written",
+               tap_status_name(st));
 }
 
 int main(void)
 {
     test_refusals();
     for (int mode = MODE_BITMAP; mode <= MODE_FREELIST; mode++) {
+        int use_bitmap = mode == MODE_BITMAP;
+        if (mode == MODE_FREELIST && !mode_built(mode))
+            test_sweep(use_bitmap); /* its refusal, at every offset and size */
         if (!mode_runs(mode))
             continue;
-        int use_bitmap = mode == MODE_BITMAP;
         test_sweep(use_bitmap);
         test_region(use_bitmap, 0, REGION);
         test_region(use_bitmap, 3, REGION - 5u);

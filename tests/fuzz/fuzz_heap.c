@@ -3,11 +3,12 @@
  * model of the live allocations.
  * SPDX-License-Identifier: MIT
  *
- * Input: byte 0 picks the mode (bit 0: free-list) and, with byte 1, where the region
- * starts in the arena; bytes 2-3 its size.  Then 4-byte operations: an opcode byte and
- * three argument bytes.  The top two bits of the opcode choose allocate (0, 1), sized
- * free (2) or, by the first argument byte, a stale free, a reallocation, an unsized
- * free or usable-size query, or a heap walk (3); the rest picks a slot.  After every call: the status is the one the model expects (a
+ * Input: byte 0 picks the mode (bit 0: free-list; a build with one mode runs in that one)
+ * and, with byte 1, where the region starts in the arena; bytes 2-3 its size.  Then
+ * 4-byte operations: an opcode byte and three argument bytes.  The top two bits of the
+ * opcode choose allocate (0, 1), sized free (2) or, by the first argument byte, a stale
+ * free, a reallocation, an unsized free or usable-size query, or a heap walk (3); the
+ * rest picks a slot.  After every call: the status is the one the model expects (a
  * refused call left the heap, the bitmap and the whole arena byte-for-byte unchanged),
  * chop_check() passes, and every live block still holds the bytes written into it.
  * Free-list mode cannot detect an interior pointer or a too-small layout inside live
@@ -325,7 +326,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 4)
         return 0;
-    bitmap_mode = CHOPALLOC_HAVE_BITMAP && !(data[0] & 1u);
+    bitmap_mode = !mode_built(MODE_FREELIST) || (mode_built(MODE_BITMAP) && !(data[0] & 1u));
     size_t offset = ((size_t)data[0] >> 1 | (size_t)data[1] << 7) % 1024u;
     size_t length = ((size_t)data[2] << 8 | data[3]) % (ARENA - offset + 1u);
 
