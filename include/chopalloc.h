@@ -222,6 +222,7 @@ typedef struct chop_heap {
     void (*lock)(void *ctx);              /* chop_set_lock(); both NULL: no locking */
     void (*unlock)(void *ctx);
     void *lock_ctx;
+    const struct chop_hooks *hooks;       /* chop_set_hooks(); NULL iff no hook and no lock */
     /** @endcond */
 } chop_heap;
 
@@ -235,8 +236,10 @@ typedef struct chop_stats {
                                       the requested sizes). */
     size_t largest_free_block;   /**< Size of the largest free block; 0 when none is free. */
     size_t live_allocations;     /**< Allocations not yet freed. */
-    size_t peak_allocated_bytes; /**< Highest value allocated_bytes has had. */
-    size_t failed_requests;      /**< Allocation calls refused since chop_init(). */
+    size_t peak_allocated_bytes; /**< Highest value allocated_bytes has had since chop_init()
+                                      or chop_reset_watermarks(). */
+    size_t failed_requests;      /**< Allocation calls refused since chop_init()
+                                      or chop_reset_watermarks(). */
     size_t free_blocks[CHOPALLOC_MAX_ORDER]; /**< Free blocks of each order k
                                                   (blocks of 2^k bytes). */
 } chop_stats;
@@ -498,6 +501,86 @@ chop_status chop_walk(const chop_heap *heap, chop_visit_fn visit, void *ctx);
  */
 void chop_set_lock(chop_heap *heap, void (*lock)(void *ctx), void (*unlock)(void *ctx),
                    void *ctx);
+
+/** @brief The call a #chop_event reports. */
+typedef enum chop_event_kind {
+    CHOP_EVENT_ALLOCATE, /**< chop_try_allocate(), chop_malloc(), chop_calloc(), or
+                              chop_realloc() of NULL. */
+    CHOP_EVENT_FREE,     /**< chop_try_deallocate(), chop_try_free(), chop_free(), or
+                              chop_realloc() to size 0. */
+    CHOP_EVENT_RESIZE    /**< chop_try_reallocate() or chop_realloc() of a block. */
+} chop_event_kind;
+
+/**
+ * @brief One call on a heap, as its trace hook sees it (see chop_set_hooks()).
+ *
+ * A refused call is an event too: its @ref status says why, and nothing changed.
+ */
+typedef struct chop_event {
+    chop_event_kind kind; /**< Which call. */
+    chop_status status;   /**< #CHOP_OK, or the refusal the call returned. */
+    void *ptr;            /**< Allocate: the new block (NULL when refused).  Free: the
+                               pointer passed.  Resize: the block after the call (where
+                               it moved, or the old one when refused). */
+    void *old_ptr;        /**< Resize: the block before the call; otherwise NULL. */
+    size_t size;          /**< The size asked for: allocate and resize, the new size; a
+                               sized free, the size passed; an unsized free, 0. */
+    size_t block_size;    /**< Bytes of the block the call handed out, kept (resize) or
+                               took back (free); 0 when refused. */
+    size_t old_block_size; /**< Resize: bytes of the block before the call; otherwise 0. */
+    const void *caller;   /**< Return address of the chopalloc call in the program:
+                               where it was called from.  NULL where the compiler has no
+                               `__builtin_return_address` (not GCC or clang). */
+} chop_event;
+
+/**
+ * @brief Diagnostics for one heap: a trace of its calls and injected failures.
+ *
+ * The caller owns the structure, which must outlive its use by the heap; either
+ * member may be NULL.  Both are called without the heap's lock held (so they may call
+ * chopalloc, though not recursively on the same call's heap from within @ref fail),
+ * from whatever thread or interrupt made the call.
+ */
+typedef struct chop_hooks {
+    /**
+     * Called once at the end of every allocate, free and resize on the heap, refusals
+     * included, with what happened.  Calls with a NULL heap or NULL output pointer,
+     * and frees of NULL, are not reported: they have no heap or nothing to report.
+     */
+    void (*trace)(void *ctx, const chop_event *event);
+    /**
+     * Asked before every allocation whose layout is valid (allocate, and a resize
+     * that needs a larger block): non-zero makes it fail with
+     * #CHOP_ERR_OUT_OF_MEMORY, as if the heap were full, counted in
+     * chop_stats::failed_requests and traced like a real refusal.  For tests of the
+     * out-of-memory paths of the code that uses the heap.
+     */
+    int (*fail)(void *ctx, size_t size, size_t align);
+    void *ctx; /**< Passed to both. */
+} chop_hooks;
+
+/**
+ * @brief Installs (or with NULL removes) a heap's diagnostics hooks.
+ *
+ * A heap without hooks pays nothing for them: its calls test one field, the same
+ * test that a heap without a lock already makes.  Like chop_set_lock(), call it
+ * before the heap is shared; chop_init() removes the hooks.
+ *
+ * @param heap  The heap; nothing happens when NULL.
+ * @param hooks The hooks, which must stay valid while installed; NULL removes them.
+ */
+void chop_set_hooks(chop_heap *heap, const chop_hooks *hooks);
+
+/**
+ * @brief Restarts the heap's watermarks, for a device that runs for months.
+ *
+ * chop_stats::peak_allocated_bytes becomes the bytes allocated now, and
+ * chop_stats::failed_requests becomes 0, so that the next reading covers only
+ * what happened since.  Nothing else changes.  O(1).
+ *
+ * @param heap The heap; nothing happens when NULL.
+ */
+void chop_reset_watermarks(chop_heap *heap);
 
 /**
  * @brief Verifies every invariant of the heap.

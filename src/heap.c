@@ -177,6 +177,7 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
     heap->lock = NULL;
     heap->unlock = NULL;
     heap->lock_ctx = NULL;
+    heap->hooks = NULL;
     if (chopi_has_bitmap(heap))
         for (size_t w = 0; w < words; w++) {
             bitmap[w] = 0;
@@ -217,6 +218,8 @@ void chop_set_lock(chop_heap *heap, void (*lock)(void *ctx), void (*unlock)(void
     heap->lock = locking ? lock : NULL;
     heap->unlock = locking ? unlock : NULL;
     heap->lock_ctx = locking ? ctx : NULL;
+    if (!heap->hooks || heap->hooks == &chopi_no_hooks) /* H1: hooks of their own stay */
+        heap->hooks = locking ? &chopi_no_hooks : NULL;
 }
 
 /* --- chop_try_allocate ---------------------------------------------------------- */
@@ -276,16 +279,24 @@ static CHOPI_HOT_INLINE chop_status allocate(chop_heap *heap, size_t size, size_
 }
 
 /*
- * The hot calls test for a lock once and take it out of line, so that the far more
- * common unlocked path saves no registers around the hooks' calls.  The hooks are set
- * before the heap is shared (chop_set_lock()), so the test needs no lock.
+ * The hot calls test heap->hooks once (H1) and take a lock and the diagnostics hooks
+ * out of line, so that the far more common plain path saves no registers around the
+ * hooks' calls.  Both are set before the heap is shared (chop_set_lock(),
+ * chop_set_hooks()), so the test needs no lock.  The hooks run unlocked (L1).
  */
-static CHOPI_OUT_OF_LINE chop_status allocate_locked(chop_heap *heap, size_t size,
-                                                     size_t align, void **out)
+chop_status chopi_allocate_hooked(chop_heap *heap, size_t size, size_t align, void **out,
+                                  const void *caller)
 {
+    chop_status status = CHOP_ERR_OUT_OF_MEMORY;
+    int fail = chopi_injected_failure(heap, size, align);
     chopi_lock(heap);
-    chop_status status = allocate(heap, size, align, out);
+    if (fail)
+        heap->failed_requests++;
+    else
+        status = allocate(heap, size, align, out);
     chopi_unlock(heap);
+    chopi_report(heap, CHOP_EVENT_ALLOCATE, status, *out, NULL, size,
+                 chopi_layout_block(size, align), 0, caller);
     return status;
 }
 
@@ -296,9 +307,9 @@ chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void *
     *out = NULL;
     if (!heap)
         return CHOP_ERR_NULL_ARGUMENT;
-    if (CHOPI_UNLOCKED_COPY && !heap->lock)
+    if (CHOPI_UNLOCKED_COPY && !heap->hooks)
         return allocate(heap, size, align, out);
-    return allocate_locked(heap, size, align, out);
+    return chopi_allocate_hooked(heap, size, align, out, CHOPI_CALLER());
 }
 
 /* The same for the other files (resize.c), which run under the lock already. */
@@ -456,13 +467,19 @@ static CHOPI_HOT_INLINE chop_status deallocate(chop_heap *heap, uintptr_t addr, 
     return status;
 }
 
-/* Under the lock, out of line (see allocate_locked()). */
-static CHOPI_OUT_OF_LINE chop_status deallocate_locked(chop_heap *heap, uintptr_t addr,
-                                                       unsigned order)
+/* With the lock and the hooks, out of line (see chopi_allocate_hooked()). */
+static CHOPI_OUT_OF_LINE chop_status deallocate_hooked(chop_heap *heap, void *ptr, size_t size,
+                                                       size_t align, const void *caller)
 {
-    chopi_lock(heap);
-    chop_status status = deallocate(heap, addr, order);
-    chopi_unlock(heap);
+    unsigned order = 0;
+    chop_status status = chopi_layout_order(size, align, &order);
+    if (status == CHOP_OK) {
+        chopi_lock(heap);
+        status = deallocate(heap, (uintptr_t)ptr, order);
+        chopi_unlock(heap);
+    }
+    chopi_report(heap, CHOP_EVENT_FREE, status, ptr, NULL, size, chopi_size_of(order), 0,
+                 caller);
     return status;
 }
 
@@ -470,14 +487,14 @@ chop_status chop_try_deallocate(chop_heap *heap, void *ptr, size_t size, size_t 
 {
     if (!heap || !ptr)
         return CHOP_ERR_NULL_ARGUMENT;
-    unsigned order;
-    chop_status status = chopi_layout_order(size, align, &order);
-    if (status != CHOP_OK)
-        return status;
-
-    if (CHOPI_UNLOCKED_COPY && !heap->lock)
+    if (CHOPI_UNLOCKED_COPY && !heap->hooks) {
+        unsigned order;
+        chop_status status = chopi_layout_order(size, align, &order);
+        if (status != CHOP_OK)
+            return status;
         return deallocate(heap, (uintptr_t)ptr, order);
-    return deallocate_locked(heap, (uintptr_t)ptr, order);
+    }
+    return deallocate_hooked(heap, ptr, size, align, CHOPI_CALLER());
 }
 
 /* The same two steps for the other files (resize.c, malloc.c). */
@@ -525,12 +542,17 @@ static CHOPI_HOT_INLINE chop_status free_unsized(chop_heap *heap, uintptr_t addr
     return status;
 }
 
-/* Under the lock, out of line (see allocate_locked()). */
-static CHOPI_OUT_OF_LINE chop_status free_unsized_locked(chop_heap *heap, uintptr_t addr)
+/* With the lock and the hooks, out of line (see chopi_allocate_hooked()). */
+chop_status chopi_free_unsized_hooked(chop_heap *heap, uintptr_t addr, const void *caller)
 {
+    unsigned order = 0;
     chopi_lock(heap);
-    chop_status status = free_unsized(heap, addr);
+    chop_status status = live_block(heap, addr, &order);
+    if (status == CHOP_OK)
+        free_block(heap, addr, order);
     chopi_unlock(heap);
+    chopi_report(heap, CHOP_EVENT_FREE, status, (void *)addr, NULL, 0, chopi_size_of(order), 0,
+                 caller);
     return status;
 }
 
@@ -538,7 +560,68 @@ chop_status chop_try_free(chop_heap *heap, void *ptr)
 {
     if (!heap || !ptr)
         return CHOP_ERR_NULL_ARGUMENT;
-    if (CHOPI_UNLOCKED_COPY && !heap->lock)
+    if (CHOPI_UNLOCKED_COPY && !heap->hooks)
         return free_unsized(heap, (uintptr_t)ptr);
-    return free_unsized_locked(heap, (uintptr_t)ptr);
+    return chopi_free_unsized_hooked(heap, (uintptr_t)ptr, CHOPI_CALLER());
+}
+
+/* The plain path for malloc.c's chop_free(). */
+chop_status chopi_free_unsized(chop_heap *heap, uintptr_t addr)
+{
+    return free_unsized(heap, addr);
+}
+
+/* --- diagnostics: chop_set_hooks, chop_reset_watermarks, the hooks' calls --------- */
+
+const chop_hooks chopi_no_hooks = { NULL, NULL, NULL };
+
+void chop_set_hooks(chop_heap *heap, const chop_hooks *hooks)
+{
+    if (!heap)
+        return;
+    heap->hooks = hooks ? hooks : heap->lock ? &chopi_no_hooks : NULL;
+}
+
+void chop_reset_watermarks(chop_heap *heap)
+{
+    if (!heap)
+        return;
+    chopi_lock(heap);
+    heap->peak_allocated_bytes = (size_t)(heap->end - heap->start) - heap->free_bytes;
+    heap->failed_requests = 0;
+    chopi_unlock(heap);
+}
+
+size_t chopi_layout_block(size_t size, size_t align)
+{
+    unsigned order;
+    return chopi_layout_order(size, align, &order) == CHOP_OK ? (size_t)chopi_size_of(order)
+                                                               : 0u;
+}
+
+int chopi_injected_failure(const chop_heap *heap, size_t size, size_t align)
+{
+    const chop_hooks *hooks = heap->hooks;
+    return hooks && hooks->fail && chopi_layout_block(size, align) != 0 &&
+           hooks->fail(hooks->ctx, size, align) != 0;
+}
+
+CHOPI_NO_LIBCALLS
+void chopi_report(const chop_heap *heap, chop_event_kind kind, chop_status status, void *ptr,
+                  void *old_ptr, size_t size, size_t block_size, size_t old_block_size,
+                  const void *caller)
+{
+    const chop_hooks *hooks = heap->hooks;
+    if (!hooks || !hooks->trace)
+        return;
+    chop_event event;
+    event.kind = kind;
+    event.status = status;
+    event.ptr = ptr;
+    event.old_ptr = old_ptr;
+    event.size = size;
+    event.block_size = status == CHOP_OK ? block_size : 0u;
+    event.old_block_size = status == CHOP_OK ? old_block_size : 0u;
+    event.caller = caller;
+    hooks->trace(hooks->ctx, &event);
 }

@@ -543,8 +543,40 @@ chop_status chopi_block_holding(const chop_heap *heap, uintptr_t addr, uintptr_t
  */
 chop_status chopi_live_block(const chop_heap *heap, uintptr_t addr, unsigned *order);
 
-/* Resizes the validated live block *ptr of old_order (resize.c). */
+/* Resizes the validated live block *ptr of old_order (resize.c); `fail` non-zero makes
+ * a resize that needs a larger block fail as the fault hook asked (heap.c). */
 chop_status chopi_reallocate(chop_heap *heap, void **ptr, unsigned old_order, size_t new_size,
-                             size_t align);
+                             size_t align, int fail);
+
+/*
+ * Diagnostics (heap.c).  H1  heap->hooks is NULL exactly when the heap has neither a
+ * lock nor hooks, so the hot calls make one test to leave the plain path; a locked heap
+ * without hooks points at chopi_no_hooks, whose members are NULL.  The hooks are user
+ * code: called only with the lock released (L1).
+ */
+extern const chop_hooks chopi_no_hooks;
+
+/* Where the public call was made from: its return address, where the compiler says. */
+#if defined(__GNUC__)
+#define CHOPI_CALLER() __builtin_return_address(0)
+#else
+#define CHOPI_CALLER() ((const void *)0)
+#endif
+
+/* Whether the fault hook fails this allocation; asked without the lock, and only for a
+ * valid layout (a refused layout is refused for its own reason). */
+int chopi_injected_failure(const chop_heap *heap, size_t size, size_t align);
+/* Reports a call to the trace hook, if there is one; block sizes are 0 when refused. */
+void chopi_report(const chop_heap *heap, chop_event_kind kind, chop_status status, void *ptr,
+                  void *old_ptr, size_t size, size_t block_size, size_t old_block_size,
+                  const void *caller);
+/* Bytes of the block a valid layout gets, or 0 for a refused one. */
+size_t chopi_layout_block(size_t size, size_t align);
+
+/* The hooked paths of allocate and unsized free (heap.c), for malloc.c. */
+chop_status chopi_allocate_hooked(chop_heap *heap, size_t size, size_t align, void **out,
+                                  const void *caller);
+chop_status chopi_free_unsized(chop_heap *heap, uintptr_t addr);
+chop_status chopi_free_unsized_hooked(chop_heap *heap, uintptr_t addr, const void *caller);
 
 #endif /* CHOPALLOC_INTERNAL_H */

@@ -8,11 +8,24 @@
  * Every block is aligned to its own size, so asking for alignment 1 gives alignment
  * to alignof(max_align_t) or to the block's size, whichever is smaller, as C asks.
  */
+/* The allocation of the calls below, reported as made from `caller`. */
+static void *allocate_for(chop_heap *heap, size_t size, const void *caller)
+{
+    void *block = NULL;
+    if (heap && size != 0)
+        (void)chopi_allocate_hooked(heap, size, 1, &block, caller);
+    return block;
+}
+
 void *chop_malloc(chop_heap *heap, size_t size)
 {
     void *block = NULL;
-    if (size != 0)
-        (void)chop_try_allocate(heap, size, 1, &block);
+    if (!heap || size == 0)
+        return NULL;
+    if (CHOPI_UNLOCKED_COPY && !heap->hooks) /* as chop_try_allocate(), one call deep */
+        (void)chopi_allocate(heap, size, 1, &block);
+    else
+        (void)chopi_allocate_hooked(heap, size, 1, &block, CHOPI_CALLER());
     return block;
 }
 
@@ -43,7 +56,7 @@ void *chop_calloc(chop_heap *heap, size_t n, size_t size)
     size_t bytes;
     if (n == 0 || size == 0 || !product_fits(n, size, &bytes))
         return NULL;
-    unsigned char *block = chop_malloc(heap, bytes);
+    unsigned char *block = allocate_for(heap, bytes, CHOPI_CALLER());
     if (block) /* the block is the caller's now: zeroed outside the lock */
         for (size_t i = 0; i < bytes; i++) {
             block[i] = 0;
@@ -54,25 +67,34 @@ void *chop_calloc(chop_heap *heap, size_t n, size_t size)
 
 void *chop_realloc(chop_heap *heap, void *ptr, size_t size)
 {
+    const void *caller = CHOPI_CALLER();
     if (!ptr)
-        return chop_malloc(heap, size);
+        return allocate_for(heap, size, caller);
     if (!heap)
         return NULL;
     if (size == 0) {
-        chop_free(heap, ptr);
+        (void)chopi_free_unsized_hooked(heap, (uintptr_t)ptr, caller);
         return NULL;
     }
-    unsigned order;
+    unsigned order = 0;
+    void *old = ptr;
+    int fail = chopi_injected_failure(heap, size, 1);
     chopi_lock(heap);
     chop_status status = chopi_live_block(heap, (uintptr_t)ptr, &order);
     if (status == CHOP_OK)
-        status = chopi_reallocate(heap, &ptr, order, size, 1);
+        status = chopi_reallocate(heap, &ptr, order, size, 1, fail);
     chopi_unlock(heap);
+    chopi_report(heap, CHOP_EVENT_RESIZE, status, ptr, old, size, chopi_layout_block(size, 1),
+                 chopi_size_of(order), caller);
     return status == CHOP_OK ? ptr : NULL;
 }
 
 void chop_free(chop_heap *heap, void *ptr)
 {
-    if (ptr)
-        (void)chop_try_free(heap, ptr);
+    if (!ptr || !heap)
+        return;
+    if (CHOPI_UNLOCKED_COPY && !heap->hooks) /* as chop_try_free(), one call deep */
+        (void)chopi_free_unsized(heap, (uintptr_t)ptr);
+    else
+        (void)chopi_free_unsized_hooked(heap, (uintptr_t)ptr, CHOPI_CALLER());
 }

@@ -83,7 +83,7 @@ static void copy_bytes(unsigned char *to, const unsigned char *from, size_t n)
 }
 
 chop_status chopi_reallocate(chop_heap *heap, void **ptr, unsigned old_order, size_t new_size,
-                             size_t align)
+                             size_t align, int fail)
 {
     uintptr_t addr = (uintptr_t)*ptr;
     unsigned new_order;
@@ -98,6 +98,10 @@ chop_status chopi_reallocate(chop_heap *heap, void **ptr, unsigned old_order, si
     }
     if (new_order == old_order)
         return CHOP_OK;
+    if (fail) { /* the fault hook refuses every larger block, in place or moved */
+        heap->failed_requests++;
+        return CHOP_ERR_OUT_OF_MEMORY;
+    }
     if (can_grow(heap, addr, old_order, new_order)) {
         grow(heap, addr, old_order, new_order);
         return CHOP_OK;
@@ -117,14 +121,21 @@ chop_status chop_try_reallocate(chop_heap *heap, void **ptr, size_t old_size, si
 {
     if (!heap || !ptr || !*ptr)
         return CHOP_ERR_NULL_ARGUMENT;
+    const void *caller = CHOPI_CALLER();
     unsigned old_order;
     chop_status status = chopi_layout_order(old_size, align, &old_order);
-    if (status != CHOP_OK)
+    if (status != CHOP_OK) {
+        chopi_report(heap, CHOP_EVENT_RESIZE, status, *ptr, *ptr, new_size, 0, 0, caller);
         return status;
+    }
+    void *old = *ptr;
+    int fail = chopi_injected_failure(heap, new_size, align);
     chopi_lock(heap);
-    status = chopi_validate_free(heap, (uintptr_t)*ptr, old_order);
+    status = chopi_validate_free(heap, (uintptr_t)old, old_order);
     if (status == CHOP_OK)
-        status = chopi_reallocate(heap, ptr, old_order, new_size, align);
+        status = chopi_reallocate(heap, ptr, old_order, new_size, align, fail);
     chopi_unlock(heap);
+    chopi_report(heap, CHOP_EVENT_RESIZE, status, *ptr, old, new_size,
+                 chopi_layout_block(new_size, align), chopi_size_of(old_order), caller);
     return status;
 }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the five example programs and checks what they print; writes TAP.
+# Runs the six example programs and checks what they print; writes TAP.
 # SPDX-License-Identifier: MIT
 #
 # make check runs it through Automake's tap-driver.sh with top_builddir,
@@ -26,7 +26,7 @@ if test "${CHOP_BUILD_EXAMPLES:-yes}" = no; then
     exit 0
 fi
 
-echo "1..27"
+echo "1..32"
 
 n=0
 # ok CONDITION-STATUS DESCRIPTION: prints one TAP line (SKIP while $skip is set).
@@ -152,4 +152,13 @@ ok $? "malloc_style gets a zeroed table and an interior free refused"
 ! has "$out" "must not happen" && grep '^lock taken [1-9][0-9]* times' "$out" > /dev/null
 ok $? "malloc_style's lock hook is used, and not held while the walk prints"
 
-test "$n" -eq 27 || echo "Bail out! planned 27 tests, ran $n"
+# --- allocation_sites ----------------------------------------------------------
+run allocation_sites
+common allocation_sites "allocation_sites: OK"
+grep '^  log_line *+0x[0-9a-f]* *3 live, *72 bytes asked$' "$out" > /dev/null &&
+    grep '^  sensor_buffer *+0x[0-9a-f]* *2 live, *192 bytes asked$' "$out" > /dev/null
+ok $? "allocation_sites reports the live allocations by the call site that made them"
+has "$out" "failed requests, 3 refusals traced, 5 live allocations (as before: yes)"
+ok $? "allocation_sites fails chosen allocations, and the program's recovery leaks nothing"
+
+test "$n" -eq 32 || echo "Bail out! planned 32 tests, ran $n"
