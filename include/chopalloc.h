@@ -222,7 +222,8 @@ typedef struct chop_heap {
     void (*lock)(void *ctx);              /* chop_set_lock(); both NULL: no locking */
     void (*unlock)(void *ctx);
     void *lock_ctx;
-    const struct chop_hooks *hooks;       /* chop_set_hooks(); NULL iff no hook and no lock */
+    const struct chop_hooks *hooks;       /* chop_set_hooks(); NULL: none */
+    const struct chopi_path *path;        /* how calls run: NULL without lock and hooks */
     /** @endcond */
 } chop_heap;
 
@@ -289,8 +290,8 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
  * bitmap are placed at the start of the region, and the rest is managed as by
  * chop_init(), with the same checks and statuses.  chop_get_stats() then covers
  * the managed rest: `managed_bytes + unusable_bytes` is @p size less the
- * structure (sizeof(#chop_heap), after padding the start to its alignment) and
- * the bitmap (chop_bitmap_words_needed() of what follows the structure, in
+ * structure (sizeof(#chop_heap) rounded up to a multiple of 8, after padding the
+ * start to its alignment) and the bitmap (chop_bitmap_words_needed() of what follows the structure, in
  * 8-byte words).  Cost: as chop_init().
  *
  * @param heap       Receives the heap, which lies inside the region; written only
@@ -529,8 +530,9 @@ typedef struct chop_event {
                                took back (free); 0 when refused. */
     size_t old_block_size; /**< Resize: bytes of the block before the call; otherwise 0. */
     const void *caller;   /**< Return address of the chopalloc call in the program:
-                               where it was called from.  NULL where the compiler has no
-                               `__builtin_return_address` (not GCC or clang). */
+                               where it was called from.  NULL where the compiler gives
+                               none: not GCC or clang, or an AVR with more than 128 KiB
+                               of flash (3-byte program counter). */
 } chop_event;
 
 /**

@@ -1,5 +1,5 @@
 /*
- * Reading a heap: the invariant checker and the statistics.
+ * Reading a heap: the invariant checker, the statistics and their watermarks.
  * SPDX-License-Identifier: MIT
  */
 #include "annotate.h"
@@ -254,5 +254,15 @@ void chop_get_stats(const chop_heap *heap, chop_stats *out)
         out->free_blocks[k] = heap->free_count[k];
         CHOPI_NOT_A_LIBCALL(k);
     }
+    chopi_unlock(heap);
+}
+
+void chop_reset_watermarks(chop_heap *heap)
+{
+    if (!heap)
+        return;
+    chopi_lock(heap);
+    heap->peak_allocated_bytes = (size_t)(heap->end - heap->start) - heap->free_bytes;
+    heap->failed_requests = 0;
     chopi_unlock(heap);
 }

@@ -178,6 +178,7 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
     heap->unlock = NULL;
     heap->lock_ctx = NULL;
     heap->hooks = NULL;
+    heap->path = NULL;
     if (chopi_has_bitmap(heap))
         for (size_t w = 0; w < words; w++) {
             bitmap[w] = 0;
@@ -218,8 +219,8 @@ void chop_set_lock(chop_heap *heap, void (*lock)(void *ctx), void (*unlock)(void
     heap->lock = locking ? lock : NULL;
     heap->unlock = locking ? unlock : NULL;
     heap->lock_ctx = locking ? ctx : NULL;
-    if (!heap->hooks || heap->hooks == &chopi_no_hooks) /* H1: hooks of their own stay */
-        heap->hooks = locking ? &chopi_no_hooks : NULL;
+    if (!heap->hooks) /* with hooks, their path takes the lock (H1) */
+        heap->path = locking ? &chopi_locked_path : NULL;
 }
 
 /* --- chop_try_allocate ---------------------------------------------------------- */
@@ -279,26 +280,46 @@ static CHOPI_HOT_INLINE chop_status allocate(chop_heap *heap, size_t size, size_
 }
 
 /*
- * The hot calls test heap->hooks once (H1) and take a lock and the diagnostics hooks
- * out of line, so that the far more common plain path saves no registers around the
- * hooks' calls.  Both are set before the heap is shared (chop_set_lock(),
- * chop_set_hooks()), so the test needs no lock.  The hooks run unlocked (L1).
+ * A locked heap's path (H1): each call once under the lock.  The hot calls test
+ * heap->path once and go this way out of line, so that the far more common plain path
+ * saves no registers around the lock's calls.  The path is set before the heap is
+ * shared (chop_set_lock(), chop_set_hooks()), so the test needs no lock.
  */
-chop_status chopi_allocate_hooked(chop_heap *heap, size_t size, size_t align, void **out,
-                                  const void *caller)
+static chop_status allocate_locked(chop_heap *heap, size_t size, size_t align, void **out,
+                                   const void *caller)
 {
-    chop_status status = CHOP_ERR_OUT_OF_MEMORY;
-    int fail = chopi_injected_failure(heap, size, align);
+    (void)caller;
     chopi_lock(heap);
-    if (fail)
-        heap->failed_requests++;
-    else
-        status = allocate(heap, size, align, out);
+    chop_status status = chopi_allocate(heap, size, align, out);
     chopi_unlock(heap);
-    chopi_report(heap, CHOP_EVENT_ALLOCATE, status, *out, NULL, size,
-                 chopi_layout_block(size, align), 0, caller);
     return status;
 }
+
+static chop_status deallocate_locked(chop_heap *heap, void *ptr, size_t size, size_t align,
+                                     const void *caller)
+{
+    (void)caller;
+    unsigned order;
+    chop_status status = chopi_layout_order(size, align, &order);
+    if (status != CHOP_OK)
+        return status;
+    chopi_lock(heap);
+    status = chopi_deallocate(heap, (uintptr_t)ptr, order);
+    chopi_unlock(heap);
+    return status;
+}
+
+static chop_status free_locked(chop_heap *heap, uintptr_t addr, const void *caller)
+{
+    (void)caller;
+    chopi_lock(heap);
+    chop_status status = chopi_free_unsized(heap, addr);
+    chopi_unlock(heap);
+    return status;
+}
+
+const chopi_path chopi_locked_path = { allocate_locked, deallocate_locked, free_locked, NULL,
+                                       NULL };
 
 chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void **out)
 {
@@ -307,9 +328,10 @@ chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void *
     *out = NULL;
     if (!heap)
         return CHOP_ERR_NULL_ARGUMENT;
-    if (CHOPI_UNLOCKED_COPY && !heap->hooks)
-        return allocate(heap, size, align, out);
-    return chopi_allocate_hooked(heap, size, align, out, CHOPI_CALLER());
+    if (heap->path)
+        return heap->path->allocate(heap, size, align, out, CHOPI_CALLER());
+    return CHOPI_UNLOCKED_COPY ? allocate(heap, size, align, out)
+                               : chopi_allocate(heap, size, align, out);
 }
 
 /* The same for the other files (resize.c), which run under the lock already. */
@@ -467,34 +489,24 @@ static CHOPI_HOT_INLINE chop_status deallocate(chop_heap *heap, uintptr_t addr, 
     return status;
 }
 
-/* With the lock and the hooks, out of line (see chopi_allocate_hooked()). */
-static CHOPI_OUT_OF_LINE chop_status deallocate_hooked(chop_heap *heap, void *ptr, size_t size,
-                                                       size_t align, const void *caller)
-{
-    unsigned order = 0;
-    chop_status status = chopi_layout_order(size, align, &order);
-    if (status == CHOP_OK) {
-        chopi_lock(heap);
-        status = deallocate(heap, (uintptr_t)ptr, order);
-        chopi_unlock(heap);
-    }
-    chopi_report(heap, CHOP_EVENT_FREE, status, ptr, NULL, size, chopi_size_of(order), 0,
-                 caller);
-    return status;
-}
-
 chop_status chop_try_deallocate(chop_heap *heap, void *ptr, size_t size, size_t align)
 {
     if (!heap || !ptr)
         return CHOP_ERR_NULL_ARGUMENT;
-    if (CHOPI_UNLOCKED_COPY && !heap->hooks) {
-        unsigned order;
-        chop_status status = chopi_layout_order(size, align, &order);
-        if (status != CHOP_OK)
-            return status;
-        return deallocate(heap, (uintptr_t)ptr, order);
-    }
-    return deallocate_hooked(heap, ptr, size, align, CHOPI_CALLER());
+    if (heap->path)
+        return heap->path->deallocate(heap, ptr, size, align, CHOPI_CALLER());
+    unsigned order;
+    chop_status status = chopi_layout_order(size, align, &order);
+    if (status != CHOP_OK)
+        return status;
+    return CHOPI_UNLOCKED_COPY ? deallocate(heap, (uintptr_t)ptr, order)
+                               : chopi_deallocate(heap, (uintptr_t)ptr, order);
+}
+
+/* A sized free once its layout is known, for the paths (H1). */
+chop_status chopi_deallocate(chop_heap *heap, uintptr_t addr, unsigned order)
+{
+    return deallocate(heap, addr, order);
 }
 
 /* The same two steps for the other files (resize.c, malloc.c). */
@@ -542,86 +554,19 @@ static CHOPI_HOT_INLINE chop_status free_unsized(chop_heap *heap, uintptr_t addr
     return status;
 }
 
-/* With the lock and the hooks, out of line (see chopi_allocate_hooked()). */
-chop_status chopi_free_unsized_hooked(chop_heap *heap, uintptr_t addr, const void *caller)
-{
-    unsigned order = 0;
-    chopi_lock(heap);
-    chop_status status = live_block(heap, addr, &order);
-    if (status == CHOP_OK)
-        free_block(heap, addr, order);
-    chopi_unlock(heap);
-    chopi_report(heap, CHOP_EVENT_FREE, status, (void *)addr, NULL, 0, chopi_size_of(order), 0,
-                 caller);
-    return status;
-}
-
 chop_status chop_try_free(chop_heap *heap, void *ptr)
 {
     if (!heap || !ptr)
         return CHOP_ERR_NULL_ARGUMENT;
-    if (CHOPI_UNLOCKED_COPY && !heap->hooks)
-        return free_unsized(heap, (uintptr_t)ptr);
-    return chopi_free_unsized_hooked(heap, (uintptr_t)ptr, CHOPI_CALLER());
+    if (heap->path)
+        return heap->path->free(heap, (uintptr_t)ptr, CHOPI_CALLER());
+    return CHOPI_UNLOCKED_COPY ? free_unsized(heap, (uintptr_t)ptr)
+                               : chopi_free_unsized(heap, (uintptr_t)ptr);
 }
 
-/* The plain path for malloc.c's chop_free(). */
+/* The plain unsized free, for malloc.c's chop_free() and the paths (H1). */
 chop_status chopi_free_unsized(chop_heap *heap, uintptr_t addr)
 {
     return free_unsized(heap, addr);
 }
 
-/* --- diagnostics: chop_set_hooks, chop_reset_watermarks, the hooks' calls --------- */
-
-const chop_hooks chopi_no_hooks = { NULL, NULL, NULL };
-
-void chop_set_hooks(chop_heap *heap, const chop_hooks *hooks)
-{
-    if (!heap)
-        return;
-    heap->hooks = hooks ? hooks : heap->lock ? &chopi_no_hooks : NULL;
-}
-
-void chop_reset_watermarks(chop_heap *heap)
-{
-    if (!heap)
-        return;
-    chopi_lock(heap);
-    heap->peak_allocated_bytes = (size_t)(heap->end - heap->start) - heap->free_bytes;
-    heap->failed_requests = 0;
-    chopi_unlock(heap);
-}
-
-size_t chopi_layout_block(size_t size, size_t align)
-{
-    unsigned order;
-    return chopi_layout_order(size, align, &order) == CHOP_OK ? (size_t)chopi_size_of(order)
-                                                               : 0u;
-}
-
-int chopi_injected_failure(const chop_heap *heap, size_t size, size_t align)
-{
-    const chop_hooks *hooks = heap->hooks;
-    return hooks && hooks->fail && chopi_layout_block(size, align) != 0 &&
-           hooks->fail(hooks->ctx, size, align) != 0;
-}
-
-CHOPI_NO_LIBCALLS
-void chopi_report(const chop_heap *heap, chop_event_kind kind, chop_status status, void *ptr,
-                  void *old_ptr, size_t size, size_t block_size, size_t old_block_size,
-                  const void *caller)
-{
-    const chop_hooks *hooks = heap->hooks;
-    if (!hooks || !hooks->trace)
-        return;
-    chop_event event;
-    event.kind = kind;
-    event.status = status;
-    event.ptr = ptr;
-    event.old_ptr = old_ptr;
-    event.size = size;
-    event.block_size = status == CHOP_OK ? block_size : 0u;
-    event.old_block_size = status == CHOP_OK ? old_block_size : 0u;
-    event.caller = caller;
-    hooks->trace(hooks->ctx, &event);
-}

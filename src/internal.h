@@ -386,9 +386,9 @@ static inline void chopi_unlock(const chop_heap *heap)
 #endif
 
 /*
- * Whether the hot calls keep a second copy of their work for heaps without a lock
- * (heap.c, allocate_locked()).  Builds for size keep only the locked path, which skips
- * hooks that are not set: one copy of allocate and free in ROM.
+ * Whether the hot calls inline their work for heaps without a lock or hooks (H1), as
+ * well as keeping it out of line (chopi_allocate() ...) for the paths.  Builds for size
+ * call the out-of-line copy from both: one copy of allocate and free in ROM.
  */
 #ifdef __OPTIMIZE_SIZE__
 #define CHOPI_UNLOCKED_COPY 0
@@ -544,39 +544,72 @@ chop_status chopi_block_holding(const chop_heap *heap, uintptr_t addr, uintptr_t
 chop_status chopi_live_block(const chop_heap *heap, uintptr_t addr, unsigned *order);
 
 /* Resizes the validated live block *ptr of old_order (resize.c); `fail` non-zero makes
- * a resize that needs a larger block fail as the fault hook asked (heap.c). */
+ * a resize that needs a larger block fail as the fault hook asked (chopi_fail()). */
 chop_status chopi_reallocate(chop_heap *heap, void **ptr, unsigned old_order, size_t new_size,
                              size_t align, int fail);
 
 /*
- * Diagnostics (heap.c).  H1  heap->hooks is NULL exactly when the heap has neither a
- * lock nor hooks, so the hot calls make one test to leave the plain path; a locked heap
- * without hooks points at chopi_no_hooks, whose members are NULL.  The hooks are user
- * code: called only with the lock released (L1).
+ * The paths off the plain one.  H1  heap->path is NULL exactly when the heap has
+ * neither a lock nor hooks: the hot calls then make that one test and run the plain
+ * code.  A locked heap without hooks has chopi_locked_path (heap.c); a heap with hooks
+ * has chopi_traced_path (hooks.c), which also takes the lock if there is one.  The
+ * core names only the first, so a firmware that never calls chop_set_hooks() links no
+ * code of the hooks.  Each member runs the whole call, lock included; `fail` and
+ * `report` are NULL on a path without hooks.  The hooks are user code, called only
+ * with the lock released (L1).
  */
-extern const chop_hooks chopi_no_hooks;
+typedef struct chopi_path {
+    chop_status (*allocate)(chop_heap *heap, size_t size, size_t align, void **out,
+                            const void *caller);
+    chop_status (*deallocate)(chop_heap *heap, void *ptr, size_t size, size_t align,
+                              const void *caller);
+    chop_status (*free)(chop_heap *heap, uintptr_t addr, const void *caller);
+    /* Whether the fault hook fails an allocation of this layout; asked without the lock,
+     * and only for a valid layout (a refused one is refused for its own reason). */
+    int (*fail)(const chop_heap *heap, size_t size, size_t align);
+    /* Reports a call to the trace hook; block sizes are 0 when refused. */
+    void (*report)(const chop_heap *heap, chop_event_kind kind, chop_status status, void *ptr,
+                   void *old_ptr, size_t size, size_t block_size, size_t old_block_size,
+                   const void *caller);
+} chopi_path;
 
-/* Where the public call was made from: its return address, where the compiler says. */
-#if defined(__GNUC__)
+extern const chopi_path chopi_locked_path;
+extern const chopi_path chopi_traced_path;
+
+/* Where the public call was made from: its return address, where the compiler says.
+ * Not on AVR cores with 3-byte program counters, where GCC gives only 2 of the bytes. */
+#if defined(__GNUC__) && !defined(__AVR_3_BYTE_PC__)
 #define CHOPI_CALLER() __builtin_return_address(0)
 #else
 #define CHOPI_CALLER() ((const void *)0)
 #endif
 
-/* Whether the fault hook fails this allocation; asked without the lock, and only for a
- * valid layout (a refused layout is refused for its own reason). */
-int chopi_injected_failure(const chop_heap *heap, size_t size, size_t align);
-/* Reports a call to the trace hook, if there is one; block sizes are 0 when refused. */
-void chopi_report(const chop_heap *heap, chop_event_kind kind, chop_status status, void *ptr,
-                  void *old_ptr, size_t size, size_t block_size, size_t old_block_size,
-                  const void *caller);
-/* Bytes of the block a valid layout gets, or 0 for a refused one. */
-size_t chopi_layout_block(size_t size, size_t align);
+/* For resize.c and malloc.c, which take the lock themselves: the fault hook's answer
+ * (0 without hooks) and the report of a call (nothing without hooks). */
+static inline int chopi_fail(const chop_heap *heap, size_t size, size_t align)
+{
+    return heap->path && heap->path->fail && heap->path->fail(heap, size, align);
+}
 
-/* The hooked paths of allocate and unsized free (heap.c), for malloc.c. */
-chop_status chopi_allocate_hooked(chop_heap *heap, size_t size, size_t align, void **out,
-                                  const void *caller);
+static inline void chopi_report(const chop_heap *heap, chop_event_kind kind, chop_status status,
+                                void *ptr, void *old_ptr, size_t size, size_t block_size,
+                                size_t old_block_size, const void *caller)
+{
+    if (heap->path && heap->path->report)
+        heap->path->report(heap, kind, status, ptr, old_ptr, size, block_size, old_block_size,
+                           caller);
+}
+
+/* Bytes of the block a valid layout gets, or 0 for a refused one. */
+static inline size_t chopi_layout_block(size_t size, size_t align)
+{
+    unsigned order;
+    return chopi_layout_order(size, align, &order) == CHOP_OK ? (size_t)chopi_size_of(order)
+                                                               : 0u;
+}
+
+/* The plain calls, without lock or hooks, for the paths and malloc.c (heap.c). */
+chop_status chopi_deallocate(chop_heap *heap, uintptr_t addr, unsigned order);
 chop_status chopi_free_unsized(chop_heap *heap, uintptr_t addr);
-chop_status chopi_free_unsized_hooked(chop_heap *heap, uintptr_t addr, const void *caller);
 
 #endif /* CHOPALLOC_INTERNAL_H */

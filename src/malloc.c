@@ -12,8 +12,12 @@
 static void *allocate_for(chop_heap *heap, size_t size, const void *caller)
 {
     void *block = NULL;
-    if (heap && size != 0)
-        (void)chopi_allocate_hooked(heap, size, 1, &block, caller);
+    if (!heap || size == 0)
+        return NULL;
+    if (heap->path)
+        (void)heap->path->allocate(heap, size, 1, &block, caller);
+    else
+        (void)chopi_allocate(heap, size, 1, &block);
     return block;
 }
 
@@ -22,10 +26,10 @@ void *chop_malloc(chop_heap *heap, size_t size)
     void *block = NULL;
     if (!heap || size == 0)
         return NULL;
-    if (CHOPI_UNLOCKED_COPY && !heap->hooks) /* as chop_try_allocate(), one call deep */
-        (void)chopi_allocate(heap, size, 1, &block);
+    if (heap->path) /* as chop_try_allocate(), one call deep */
+        (void)heap->path->allocate(heap, size, 1, &block, CHOPI_CALLER());
     else
-        (void)chopi_allocate_hooked(heap, size, 1, &block, CHOPI_CALLER());
+        (void)chopi_allocate(heap, size, 1, &block);
     return block;
 }
 
@@ -73,12 +77,15 @@ void *chop_realloc(chop_heap *heap, void *ptr, size_t size)
     if (!heap)
         return NULL;
     if (size == 0) {
-        (void)chopi_free_unsized_hooked(heap, (uintptr_t)ptr, caller);
+        if (heap->path)
+            (void)heap->path->free(heap, (uintptr_t)ptr, caller);
+        else
+            (void)chopi_free_unsized(heap, (uintptr_t)ptr);
         return NULL;
     }
     unsigned order = 0;
     void *old = ptr;
-    int fail = chopi_injected_failure(heap, size, 1);
+    int fail = chopi_fail(heap, size, 1);
     chopi_lock(heap);
     chop_status status = chopi_live_block(heap, (uintptr_t)ptr, &order);
     if (status == CHOP_OK)
@@ -93,8 +100,8 @@ void chop_free(chop_heap *heap, void *ptr)
 {
     if (!ptr || !heap)
         return;
-    if (CHOPI_UNLOCKED_COPY && !heap->hooks) /* as chop_try_free(), one call deep */
-        (void)chopi_free_unsized(heap, (uintptr_t)ptr);
+    if (heap->path) /* as chop_try_free(), one call deep */
+        (void)heap->path->free(heap, (uintptr_t)ptr, CHOPI_CALLER());
     else
-        (void)chopi_free_unsized_hooked(heap, (uintptr_t)ptr, CHOPI_CALLER());
+        (void)chopi_free_unsized(heap, (uintptr_t)ptr);
 }

@@ -4,18 +4,20 @@
  *
  * The region is laid out, from its start:
  *
- *   [padding to alignof(chop_heap)] [chop_heap] [bitmap, in bitmap mode] [managed range]
+ *   [padding to alignof(chop_heap)] [chop_heap, padded to 8 bytes] [bitmap, in bitmap
+ *   mode] [managed range]
  *
- * The bitmap needs no padding of its own: chop_heap holds a uint64_t, so its size is
- * a multiple of uint64_t's alignment.  The bitmap is sized for everything after the
+ * The structure's footprint is its size rounded up to a multiple of sizeof(uint64_t),
+ * so that the bitmap after it is aligned for its words.  The bitmap is sized for everything after the
  * chop_heap, a little more than the managed range that follows it, which is all
  * chop_init() asks of it.  chop_init() then validates and carves the managed range
  * as for any region, so the heap structure and the bitmap lie outside the blocks.
  */
 #include "internal.h"
 
-_Static_assert(sizeof(chop_heap) % _Alignof(uint64_t) == 0,
-               "a bitmap placed right after a chop_heap is aligned");
+/* The bytes the structure takes: a multiple of 8, which is a multiple of uint64_t's
+ * alignment, and chop_heap's alignment divides it as it divides sizeof(chop_heap). */
+#define HEAP_FOOTPRINT ((sizeof(chop_heap) + sizeof(uint64_t) - 1u) & ~(sizeof(uint64_t) - 1u))
 
 chop_status chop_init_region(chop_heap **heap, void *memory, size_t size, int use_bitmap)
 {
@@ -32,11 +34,11 @@ chop_status chop_init_region(chop_heap **heap, void *memory, size_t size, int us
     if (size > UINTPTR_MAX - base)
         return CHOP_ERR_BAD_REGION; /* wraps around the address space */
     size_t pad = (size_t)(-base & (_Alignof(chop_heap) - 1u));
-    if (pad > size || size - pad < sizeof(chop_heap))
+    if (pad > size || size - pad < HEAP_FOOTPRINT)
         return CHOP_ERR_BAD_REGION; /* no room for the heap structure */
 
-    uintptr_t after_heap = base + pad + sizeof(chop_heap);
-    size_t rest = size - pad - sizeof(chop_heap);
+    uintptr_t after_heap = base + pad + HEAP_FOOTPRINT;
+    size_t rest = size - pad - HEAP_FOOTPRINT;
     size_t words = use_bitmap ? CHOP_BITMAP_WORDS(rest) : 0u;
     size_t bitmap_bytes = words * sizeof(uint64_t);
     if (rest < bitmap_bytes + CHOP_MIN_BLOCK_SIZE)

@@ -129,7 +129,7 @@ chop_status chop_try_reallocate(chop_heap *heap, void **ptr, size_t old_size, si
         return status;
     }
     void *old = *ptr;
-    int fail = chopi_injected_failure(heap, new_size, align);
+    int fail = chopi_fail(heap, new_size, align);
     chopi_lock(heap);
     status = chopi_validate_free(heap, (uintptr_t)old, old_order);
     if (status == CHOP_OK)

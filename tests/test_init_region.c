@@ -26,19 +26,22 @@ struct layout {
     struct carving carving; /* what chop_init() makes of it */
 };
 
+/* The bytes the structure takes: its size, rounded up so the bitmap after it is aligned. */
+#define HEAP_FOOTPRINT ((sizeof(chop_heap) + sizeof(uint64_t) - 1u) & ~(sizeof(uint64_t) - 1u))
+
 static struct layout layout_of(uintptr_t base, size_t size, int use_bitmap)
 {
     struct layout l;
     memset(&l, 0, sizeof l);
     size_t pad = (size_t)(region_heap_at(base) - base);
-    if (pad + sizeof(chop_heap) > size)
+    if (pad + HEAP_FOOTPRINT > size)
         return l;
     l.heap = base + pad;
-    size_t rest = size - pad - sizeof(chop_heap);
+    size_t rest = size - pad - HEAP_FOOTPRINT;
     l.bitmap_bytes = use_bitmap ? chop_bitmap_words_needed(rest) * sizeof(uint64_t) : 0;
     if (l.bitmap_bytes + MIN_BLOCK > rest)
         return l;
-    l.managed = l.heap + sizeof(chop_heap) + l.bitmap_bytes;
+    l.managed = l.heap + HEAP_FOOTPRINT + l.bitmap_bytes;
     l.managed_size = rest - l.bitmap_bytes;
     carve(l.managed, l.managed_size, &l.carving);
     l.fits = l.carving.ok;
