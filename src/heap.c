@@ -280,10 +280,8 @@ static CHOPI_HOT_INLINE chop_status allocate(chop_heap *heap, size_t size, size_
 }
 
 /*
- * A locked heap's path (H1): each call once under the lock.  The hot calls test
- * heap->path once and go this way out of line, so that the far more common plain path
- * saves no registers around the lock's calls.  The path is set before the heap is
- * shared (chop_set_lock(), chop_set_hooks()), so the test needs no lock.
+ * A locked heap's path (H1): each call once under the lock.  The path is set before
+ * the heap is shared (chop_set_lock(), chop_set_hooks()), so reading it needs no lock.
  */
 static chop_status allocate_locked(chop_heap *heap, size_t size, size_t align, void **out,
                                    const void *caller)
@@ -321,6 +319,12 @@ static chop_status free_locked(chop_heap *heap, uintptr_t addr, const void *call
 const chopi_path chopi_locked_path = { allocate_locked, deallocate_locked, free_locked, NULL,
                                        NULL };
 
+/*
+ * The hot public calls are trampolines: the arguments' checks, then a jump to the
+ * heap's path or to the one out-of-line copy of the work (chopi_allocate() ...).  Had
+ * the work been inlined here, GCC would save registers before the path test, for the
+ * return address the path is given, on every call.
+ */
 chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void **out)
 {
     if (!out)
@@ -330,11 +334,10 @@ chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void *
         return CHOP_ERR_NULL_ARGUMENT;
     if (heap->path)
         return heap->path->allocate(heap, size, align, out, CHOPI_CALLER());
-    return CHOPI_UNLOCKED_COPY ? allocate(heap, size, align, out)
-                               : chopi_allocate(heap, size, align, out);
+    return chopi_allocate(heap, size, align, out);
 }
 
-/* The same for the other files (resize.c), which run under the lock already. */
+/* The work of an allocation: for the trampoline, the paths and resize.c. */
 chop_status chopi_allocate(chop_heap *heap, size_t size, size_t align, void **out)
 {
     return allocate(heap, size, align, out);
@@ -499,8 +502,7 @@ chop_status chop_try_deallocate(chop_heap *heap, void *ptr, size_t size, size_t 
     chop_status status = chopi_layout_order(size, align, &order);
     if (status != CHOP_OK)
         return status;
-    return CHOPI_UNLOCKED_COPY ? deallocate(heap, (uintptr_t)ptr, order)
-                               : chopi_deallocate(heap, (uintptr_t)ptr, order);
+    return chopi_deallocate(heap, (uintptr_t)ptr, order);
 }
 
 /* A sized free once its layout is known, for the paths (H1). */
@@ -560,8 +562,7 @@ chop_status chop_try_free(chop_heap *heap, void *ptr)
         return CHOP_ERR_NULL_ARGUMENT;
     if (heap->path)
         return heap->path->free(heap, (uintptr_t)ptr, CHOPI_CALLER());
-    return CHOPI_UNLOCKED_COPY ? free_unsized(heap, (uintptr_t)ptr)
-                               : chopi_free_unsized(heap, (uintptr_t)ptr);
+    return chopi_free_unsized(heap, (uintptr_t)ptr);
 }
 
 /* The plain unsized free, for malloc.c's chop_free() and the paths (H1). */

@@ -386,17 +386,6 @@ static inline void chopi_unlock(const chop_heap *heap)
 #endif
 
 /*
- * Whether the hot calls inline their work for heaps without a lock or hooks (H1), as
- * well as keeping it out of line (chopi_allocate() ...) for the paths.  Builds for size
- * call the out-of-line copy from both: one copy of allocate and free in ROM.
- */
-#ifdef __OPTIMIZE_SIZE__
-#define CHOPI_UNLOCKED_COPY 0
-#else
-#define CHOPI_UNLOCKED_COPY 1
-#endif
-
-/*
  * The order of a request, or the reason it can never be satisfied.  Inline: it is on
  * the path of every allocate and free.  The order is ceil(log2(max(size, align))), at
  * least CHOPI_MIN; or-ing in CHOP_MIN_BLOCK_SIZE - 1 makes the one bit scan yield both
