@@ -515,7 +515,7 @@ typedef enum chop_event_kind {
 /**
  * @brief One call on a heap, as its trace hook sees it (see chop_set_hooks()).
  *
- * A refused call is an event too: its @ref status says why, and nothing changed.
+ * A refused call is an event too: its `status` says why, and nothing changed.
  */
 typedef struct chop_event {
     chop_event_kind kind; /**< Which call. */
@@ -540,7 +540,7 @@ typedef struct chop_event {
  *
  * The caller owns the structure, which must outlive its use by the heap; either
  * member may be NULL.  Both are called without the heap's lock held (so they may call
- * chopalloc, though not recursively on the same call's heap from within @ref fail),
+ * chopalloc, though not on the same heap from within `fail`),
  * from whatever thread or interrupt made the call.
  */
 typedef struct chop_hooks {
