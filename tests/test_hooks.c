@@ -192,6 +192,8 @@ static void test_trace(int mode)
                      "realloc in free-list mode");
     }
 
+    tap_ok(chop_realloc(NULL, NULL, 8) == NULL && chop_realloc(&heap, NULL, 0) == NULL,
+           "%s: realloc of NULL to 0 bytes, or on no heap, allocates nothing", m);
     chop_set_hooks(&heap, NULL);
     unsigned before = r.count;
     (void)chop_try_allocate(&heap, 1, 1, &b);
@@ -239,6 +241,14 @@ static void test_faults(int mode)
                       "%s: a resize that keeps the block is not", m);
         tap_is_status(chop_check(&heap), CHOP_OK, "%s: the heap is still sound", m);
     }
+    /* A fault hook alone: failures without a trace. */
+    const chop_hooks fail_only = { NULL, fail_chosen, &r };
+    unsigned traced = r.count;
+    chop_set_hooks(&heap, &fail_only);
+    tap_is_status(chop_try_allocate(&heap, 1, 1, &b), CHOP_ERR_OUT_OF_MEMORY,
+                  "%s: a fault hook without a trace hook fails", m);
+    tap_is_int((long long)r.count, (long long)traced, "%s: and nothing is traced", m);
+    chop_set_hooks(&heap, &hooks);
     r.fail_from = ~0u;
     tap_is_status(chop_try_allocate(&heap, 1, 1, &b), CHOP_OK, "%s: let through again", m);
     tap_is_status(chop_try_deallocate(&heap, b, 1, 1), CHOP_OK, "%s: frees are never failed", m);

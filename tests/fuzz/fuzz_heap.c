@@ -13,6 +13,11 @@
  * chop_check() passes, and every live block still holds the bytes written into it.
  * Free-list mode cannot detect an interior pointer or a too-small layout inside live
  * memory (README), so those frees are tried in bitmap mode only.
+ *
+ * With bit 7 of byte 2 set the heap has hooks (chop_set_hooks()): every allocate, free
+ * and resize must then be traced exactly once with the status it returned, and bit 5 of
+ * an allocate's or resize's first argument byte makes the fault hook fail it, which must
+ * be refused as a full heap would refuse it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,6 +47,12 @@ static uintptr_t region_lo, region_hi;
 static unsigned char *stale_ptr; /* the last pointer freed, and its layout */
 static size_t stale_size, stale_align;
 
+/* The hooks: the last event traced, how many, and whether the next allocation fails. */
+static int hooked;
+static chop_event last_event;
+static unsigned long events;
+static int fail_next;
+
 #define REQUIRE(cond) \
     do { \
         if (!(cond)) \
@@ -55,6 +66,34 @@ static size_t block_size(size_t size, size_t align)
     while (block < size || block < align)
         block *= 2u;
     return block;
+}
+
+static void trace(void *ctx, const chop_event *event)
+{
+    (void)ctx;
+    last_event = *event;
+    events++;
+}
+
+static int fail(void *ctx, size_t size, size_t align)
+{
+    (void)ctx;
+    (void)size;
+    (void)align;
+    return fail_next;
+}
+
+static const chop_hooks hooks = { trace, fail, NULL };
+
+/* With hooks: the call just made was traced once, as kind, with its status and pointer. */
+static void require_traced(unsigned long before, chop_event_kind kind, chop_status st,
+                           const void *ptr)
+{
+    if (!hooked)
+        return;
+    REQUIRE(events == before + 1u);
+    REQUIRE(last_event.kind == kind && last_event.status == st && last_event.ptr == ptr);
+    REQUIRE(last_event.caller != NULL);
 }
 
 static void snapshot(void)
@@ -108,9 +147,14 @@ static void do_allocate(unsigned i, const uint8_t *arg)
 
     void *p = NULL;
     snapshot();
+    unsigned long before = events;
+    fail_next = (arg[0] & 0x20u) != 0;
     chop_status st = chop_try_allocate(&heap, size, align, &p);
     int layout_ok = size != 0 && align != 0 && (align & (align - 1u)) == 0 &&
                     size <= CHOP_LARGEST_BLOCK_SIZE && align <= CHOP_LARGEST_BLOCK_SIZE;
+    require_traced(before, CHOP_EVENT_ALLOCATE, st, p);
+    if (hooked && fail_next && layout_ok)
+        REQUIRE(st == CHOP_ERR_OUT_OF_MEMORY);
     if (st != CHOP_OK) {
         REQUIRE(p == NULL);
         REQUIRE(st == CHOP_ERR_OUT_OF_MEMORY || st == CHOP_ERR_TOO_LARGE ||
@@ -145,7 +189,9 @@ static void forget(unsigned i)
 static void free_expect(void *ptr, size_t size, size_t align, int should_succeed)
 {
     snapshot();
+    unsigned long before = events;
     chop_status st = chop_try_deallocate(&heap, ptr, size, align);
+    require_traced(before, CHOP_EVENT_FREE, st, ptr);
     if (should_succeed) {
         REQUIRE(st == CHOP_OK);
     } else {
@@ -214,8 +260,13 @@ static void do_reallocate(unsigned i, const uint8_t *arg)
         size = SIZE_MAX - size;
     void *p = s->ptr;
     snapshot();
+    unsigned long before = events;
+    fail_next = (arg[0] & 0x20u) != 0;
     chop_status st = chop_try_reallocate(&heap, &p, s->size, size, s->align);
     int layout_ok = size != 0 && size <= CHOP_LARGEST_BLOCK_SIZE;
+    require_traced(before, CHOP_EVENT_RESIZE, st, p);
+    if (hooked && fail_next && layout_ok && block_size(size, s->align) > s->block)
+        REQUIRE(st == CHOP_ERR_OUT_OF_MEMORY);
     if (st != CHOP_OK) {
         REQUIRE(p == s->ptr);
         REQUIRE(layout_ok ? st == CHOP_ERR_OUT_OF_MEMORY && block_size(size, s->align) > s->block
@@ -268,7 +319,9 @@ static void do_unsized(unsigned i, const uint8_t *arg)
         return;
     REQUIRE(chop_usable_size(&heap, p) == (valid && bitmap_mode ? s->block : 0u));
     snapshot();
+    unsigned long before = events;
     chop_status st = chop_try_free(&heap, p);
+    require_traced(before, CHOP_EVENT_FREE, st, p);
     if (valid && bitmap_mode) {
         REQUIRE(st == CHOP_OK);
         forget(i);
@@ -339,6 +392,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         REQUIRE(st == CHOP_ERR_BAD_REGION);
         return 0;
     }
+    hooked = (data[2] & 0x80u) != 0;
+    fail_next = 0;
+    if (hooked)
+        chop_set_hooks(&heap, &hooks);
     chop_stats stats;
     chop_get_stats(&heap, &stats);
     region_lo = (uintptr_t)(arena + offset);
