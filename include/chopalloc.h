@@ -291,8 +291,8 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
  * chop_init(), with the same checks and statuses.  chop_get_stats() then covers
  * the managed rest: `managed_bytes + unusable_bytes` is @p size less the
  * structure (sizeof(#chop_heap) rounded up to a multiple of 8, after padding the
- * start to its alignment) and the bitmap (chop_bitmap_words_needed() of what follows the structure, in
- * 8-byte words).  Cost: as chop_init().
+ * start to its alignment) and the bitmap (chop_bitmap_words_needed() of what
+ * follows the structure, in 8-byte words).  Cost: as chop_init().
  *
  * @param heap       Receives the heap, which lies inside the region; written only
  *                   on success.
@@ -528,7 +528,8 @@ typedef struct chop_event {
                                sized free, the size passed; an unsized free, 0. */
     size_t block_size;    /**< Bytes of the block the call handed out, kept (resize) or
                                took back (free); 0 when refused. */
-    size_t old_block_size; /**< Resize: bytes of the block before the call; otherwise 0. */
+    size_t old_block_size; /**< Resize: bytes of the block before the call; 0 when refused
+                                and for the other calls. */
     const void *caller;   /**< Return address of the chopalloc call in the program:
                                where it was called from.  NULL where the compiler gives
                                none: not GCC or clang, or an AVR with more than 128 KiB
@@ -539,9 +540,9 @@ typedef struct chop_event {
  * @brief Diagnostics for one heap: a trace of its calls and injected failures.
  *
  * The caller owns the structure, which must outlive its use by the heap; either
- * member may be NULL.  Both are called without the heap's lock held (so they may call
- * chopalloc, though not on the same heap from within `fail`),
- * from whatever thread or interrupt made the call.
+ * member may be NULL.  Both are called without the heap's lock held, from whatever
+ * thread or interrupt made the call, so they may call chopalloc (though `fail` not on
+ * the same heap: it would be asked again).
  */
 typedef struct chop_hooks {
     /**

@@ -570,4 +570,3 @@ chop_status chopi_free_unsized(chop_heap *heap, uintptr_t addr)
 {
     return free_unsized(heap, addr);
 }
-

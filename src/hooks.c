@@ -47,8 +47,8 @@ static chop_status allocate_traced(chop_heap *heap, size_t size, size_t align, v
     else
         status = chopi_allocate(heap, size, align, out);
     chopi_unlock(heap);
-    report(heap, CHOP_EVENT_ALLOCATE, status, *out, NULL, size, chopi_layout_block(size, align), 0,
-           caller);
+    report(heap, CHOP_EVENT_ALLOCATE, status, *out, NULL, size,
+           chopi_layout_block(size, align), 0, caller);
     return status;
 }
 

@@ -4,13 +4,13 @@
  *
  * The region is laid out, from its start:
  *
- *   [padding to alignof(chop_heap)] [chop_heap, padded to 8 bytes] [bitmap, in bitmap
- *   mode] [managed range]
+ *   [padding to alignof(chop_heap)] [chop_heap, padded to 8 bytes]
+ *   [bitmap, in bitmap mode] [managed range]
  *
  * The structure's footprint is its size rounded up to a multiple of sizeof(uint64_t),
- * so that the bitmap after it is aligned for its words.  The bitmap is sized for everything after the
- * chop_heap, a little more than the managed range that follows it, which is all
- * chop_init() asks of it.  chop_init() then validates and carves the managed range
+ * so that the bitmap after it is aligned for its words.  The bitmap is sized for
+ * everything after the footprint, a little more than the managed range that follows
+ * it, which is all chop_init() asks of it.  chop_init() then validates and carves the managed range
  * as for any region, so the heap structure and the bitmap lie outside the blocks.
  */
 #include "internal.h"
