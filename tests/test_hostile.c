@@ -26,6 +26,10 @@
  * (FL_ACCEPTS): for those cases the test asserts the documented outcome — the free
  * is accepted, and the next allocation of that layout hands out the live memory.
  *
+ * Every live case runs twice: on plain heaps, and on heaps with diagnostics hooks
+ * (chop_set_hooks()) whose trace hook must hear of each traced call exactly once, with
+ * the status the call returned, and whose fault hook never fails.
+ *
  * The library may poison free blocks for memcheck and AddressSanitizer, so this
  * program reads and writes region memory only through the requested bytes of blocks
  * it holds.  Other pointers are given to the library (which compares addresses) but
@@ -63,6 +67,28 @@
 #define GUARD_WORDS 4u
 #define GUARD UINT64_C(0xC0FFEE00DEADBEEF)
 #define MAX_DRAIN (ARENA_SIZE / MIN_BLOCK)
+
+/* The hooks pass: whether the scene's heaps get hooks, and what the trace hook heard. */
+static int hooked_pass;
+static unsigned traced_calls;
+static chop_status traced_status;
+
+static void hear(void *ctx, const chop_event *event)
+{
+    (void)ctx;
+    traced_calls++;
+    traced_status = event->status;
+}
+
+static int never_fail(void *ctx, size_t size, size_t align)
+{
+    (void)ctx;
+    (void)size;
+    (void)align;
+    return 0;
+}
+
+static const chop_hooks listening = { hear, never_fail, NULL };
 
 /* [0]: the heap under test; [1]: its twin.  Same alignment, same offsets. */
 static _Alignas(4096) unsigned char arenas[2][ARENA_SIZE];
@@ -152,6 +178,8 @@ static void build_side(struct side *sd, int mode, int which)
                         : chop_init(&sd->heap, sd->mem, REGION_SIZE, NULL, 0);
     if (s != CHOP_OK)
         tap_bail_out("%s: scene: chop_init: %s", mode_name(mode), tap_status_name(s));
+    if (hooked_pass)
+        chop_set_hooks(&sd->heap, &listening);
     for (size_t i = 0; i < N_SLOTS; i++) {
         sd->blk[i] = NULL;
         sd->live[i] = 0;
@@ -659,6 +687,7 @@ static struct call_result make_call(struct fixture *fx, const struct live_case *
         r.ptr += i + 1u;
     else if (c->sweep == SW_BAD_ALIGNS)
         r.align = bad_align(i);
+    traced_calls = 0;
     switch (c->call) {
     case CALL_ALLOC:
         r.status =
@@ -684,6 +713,13 @@ static struct call_result make_call(struct fixture *fx, const struct live_case *
         break;
     }
     }
+    /* With hooks, allocate, free and resize on a heap are traced once, with their status
+     * (an allocate without an out pointer, and a free of NULL, are not calls to trace). */
+    int traced = heap && ((c->call == CALL_ALLOC && !(c->flags & F_OUT_NULL)) ||
+                          ((c->call == CALL_FREE || c->call == CALL_REALLOC) && r.ptr != 0));
+    if (hooked_pass && (traced_calls != (unsigned)traced ||
+                        (traced && traced_status != r.status)))
+        r.status = CHOP_ERR_CORRUPTED; /* the trace disagrees: fail the case */
     return r;
 }
 
@@ -1231,7 +1267,11 @@ int main(void)
         if (!mode_runs(mode))
             continue;
         /* The scene and every live case: a region of 4 * BIG. */
-        if (!block_exists(SCENE_NEEDS, mode == MODE_BITMAP ? 370u : 344u,
+        size_t live_cases = 0;
+        for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
+            live_cases += groups[g].count;
+        /* Each live case is two points; the hooks pass runs them all again. */
+        if (!block_exists(SCENE_NEEDS, (mode == MODE_BITMAP ? 370u : 344u) + 2u * (unsigned)live_cases,
                           "the hostile scene and its live cases (big, of 512 bytes at least,"
                           " in a region of 4 * big)"))
             continue;
@@ -1239,6 +1279,14 @@ int main(void)
         for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
             for (size_t i = 0; i < groups[g].count; i++)
                 run_live_case(groups[g].name, &groups[g].cases[i], mode);
+        hooked_pass = 1;
+        for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+            char group[96];
+            snprintf(group, sizeof group, "with hooks, %s", groups[g].name);
+            for (size_t i = 0; i < groups[g].count; i++)
+                run_live_case(group, &groups[g].cases[i], mode);
+        }
+        hooked_pass = 0;
         /* Every refused free again, as the old block of a reallocation. */
         for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
             for (size_t i = 0; i < groups[g].count; i++) {
