@@ -84,21 +84,36 @@ static void track(void *ctx, const chop_event *event)
 
 /* --- the program: three modules that allocate, one of which leaks --------------- */
 
-static void *sensor_buffer(void)
+/*
+ * A call site is a return address, so it lies in the function that made the call: in
+ * a function the compiler inlined (or cloned), that is the function it was copied
+ * into.  Here each module stays a function of its own, so that the report names it.
+ */
+#if defined(__clang__)
+#define OWN_FUNCTION __attribute__((noinline))
+#elif defined(__GNUC__) && __GNUC__ >= 8
+#define OWN_FUNCTION __attribute__((noipa))
+#elif defined(__GNUC__)
+#define OWN_FUNCTION __attribute__((noinline, noclone))
+#else
+#define OWN_FUNCTION
+#endif
+
+OWN_FUNCTION static void *sensor_buffer(void)
 {
     void *p = NULL;
     (void)chop_try_allocate(&heap, 96, 8, &p);
     return p;
 }
 
-static void log_line(unsigned n)
+OWN_FUNCTION static void log_line(unsigned n)
 {
     void *p = NULL;
     if (chop_try_allocate(&heap, 24, 1, &p) == CHOP_OK && n % 3 != 0)
         (void)chop_try_deallocate(&heap, p, 24, 1); /* every third line is leaked */
 }
 
-static int parse_packet(void)
+OWN_FUNCTION static int parse_packet(void)
 {
     void *header = NULL, *body = NULL;
     if (chop_try_allocate(&heap, 16, 4, &header) != CHOP_OK)

@@ -531,9 +531,11 @@ typedef struct chop_event {
     size_t old_block_size; /**< Resize: bytes of the block before the call; 0 when refused
                                 and for the other calls. */
     const void *caller;   /**< Return address of the chopalloc call in the program:
-                               where it was called from.  NULL where the compiler gives
-                               none: not GCC or clang, or an AVR with more than 128 KiB
-                               of flash (3-byte program counter). */
+                               where it was called from.  A link-time optimiser that
+                               inlines the call makes it the return address of the
+                               function it was inlined into.  NULL where the compiler
+                               gives none: not GCC or clang, or an AVR with more than
+                               128 KiB of flash (3-byte program counter). */
 } chop_event;
 
 /**
