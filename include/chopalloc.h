@@ -168,11 +168,13 @@ typedef enum chop_status {
     CHOP_OK = 0,                 /**< Success. */
     CHOP_ERR_NULL_ARGUMENT,      /**< A required pointer (heap, output, block) is NULL. */
     CHOP_ERR_BAD_REGION,         /**< Region is NULL, holds no whole minimum block or
-                                      wraps around the address space, or the region, the
-                                      bitmap and the heap structure are not disjoint. */
+                                      wraps around the address space, or the regions, the
+                                      bitmaps and the descriptors of a heap are not
+                                      disjoint; or a region is not one of the heap's. */
     CHOP_ERR_BITMAP_TOO_SMALL,   /**< Fewer bitmap words than chop_bitmap_words_needed(). */
     CHOP_ERR_BITMAP_UNSUPPORTED, /**< A bitmap was passed to a library built with
-                                      `--disable-bitmap`. */
+                                      `--disable-bitmap`, or with a region for a heap in
+                                      free-list mode. */
     CHOP_ERR_INVALID_LAYOUT,     /**< Size is 0, or alignment is 0 or not a power of two. */
     CHOP_ERR_TOO_LARGE,          /**< Size or alignment exceeds the largest block. */
     CHOP_ERR_OUT_OF_MEMORY,      /**< No free block is large enough. */
@@ -189,7 +191,8 @@ typedef enum chop_status {
                                       only bitmap mode records (chop_try_free(),
                                       chop_realloc()). */
     CHOP_ERR_FREE_LIST_UNSUPPORTED /**< No bitmap was passed to a library built with
-                                        `--disable-free-list`. */
+                                        `--disable-free-list`, or with a region for a
+                                        heap in bitmap mode. */
 } chop_status;
 
 /** @brief Number of #chop_status values; every value below it has its own message. */
@@ -223,9 +226,23 @@ typedef struct chop_heap {
     void (*unlock)(void *ctx);
     void *lock_ctx;
     const struct chop_hooks *hooks;       /* chop_set_hooks(); NULL: none */
-    const struct chopi_path *path;        /* how calls run: NULL without lock and hooks */
+    const struct chopi_path *path;        /* how calls run: NULL without lock, hooks, regions */
+    struct chop_heap *next_region;        /* chop_add_region(): a heap's first added region,
+                                             a region's next one; NULL: no more */
     /** @endcond */
 } chop_heap;
+
+/**
+ * @brief A region added to a heap with chop_add_region(): its descriptor.
+ *
+ * The caller owns it, as it owns the #chop_heap: a static object, outside every
+ * region, that lives as long as the heap.  Its fields are private.
+ */
+typedef struct chop_region {
+    /** @cond CHOP_PRIVATE */
+    chop_heap blocks; /* the region's blocks, kept as a heap of their own */
+    /** @endcond */
+} chop_region;
 
 /** @brief A snapshot of a heap's use, filled in by chop_get_stats(). */
 typedef struct chop_stats {
@@ -281,6 +298,66 @@ size_t chop_min_block_size(void);
  */
 chop_status chop_init(chop_heap *heap, void *memory, size_t size,
                       uint64_t *bitmap, size_t bitmap_words);
+
+/**
+ * @brief Adds another region of memory to a heap: SRAM banks, CCM, external SDRAM.
+ *
+ * The region is carved as chop_init() carves one, and its blocks join the heap:
+ * every call then works on blocks of any region, with the same checks and statuses.
+ * Blocks never merge across regions, even adjacent ones.  An allocation takes the
+ * smallest free block that fits in any region; of equal ones, it takes the one in
+ * the region added first, the heap's own region (chop_init()'s) before all.
+ * chop_try_allocate_in() allocates from a chosen region.  chop_get_stats() and
+ * chop_check() cover every region; chop_walk() visits them in the order added.
+ * chop_init() on the heap forgets its regions.
+ *
+ * Cost: every call on a heap with regions costs what it costs on one region plus
+ * O(regions) (the allocation compares one mask per region, a free finds its region
+ * by address); this call costs O(regions) plus chop_init()'s.  A heap without added
+ * regions pays nothing.  The regions take the heap's path through the lock (see
+ * chop_set_lock()), so this call may be made while the heap is shared if it has a
+ * lock; chop_set_lock() and chop_set_hooks() keep the regions.
+ *
+ * @param heap         An initialised heap.
+ * @param region       The region's descriptor; overwritten only on success.
+ * @param memory       First byte of the region.
+ * @param size         Region size in bytes.
+ * @param bitmap       For a heap in bitmap mode, at least
+ *                     chop_bitmap_words_needed(@p size) words; NULL for one in
+ *                     free-list mode: every region of a heap is in its mode.
+ * @param bitmap_words Words available at @p bitmap; 0 when @p bitmap is NULL.
+ * @return #CHOP_OK; any refusal of chop_init() for the region (the region, its
+ *         bitmap and @p region must be disjoint); #CHOP_ERR_NULL_ARGUMENT
+ *         (@p heap or @p region NULL); #CHOP_ERR_BAD_REGION (the region, its bitmap
+ *         or @p region overlaps a region, bitmap or descriptor of the heap, or the
+ *         heap itself: a region added twice, for one);
+ *         #CHOP_ERR_BITMAP_UNSUPPORTED (a bitmap for a heap in free-list mode) or
+ *         #CHOP_ERR_FREE_LIST_UNSUPPORTED (no bitmap for a heap in bitmap mode).
+ *         On a refusal nothing changes.
+ */
+chop_status chop_add_region(chop_heap *heap, chop_region *region, void *memory, size_t size,
+                            uint64_t *bitmap, size_t bitmap_words);
+
+/**
+ * @brief Allocates from one chosen region of a heap: DMA-capable RAM, fast RAM.
+ *
+ * As chop_try_allocate(), but only blocks of @p region qualify.  The block is freed
+ * and resized as any other; a resize that must move it may move it to another
+ * region.  To keep a region for such requests alone, make it a heap of its own
+ * instead: allocations on a heap may take blocks from any of its regions.
+ * Cost: O(CHOPALLOC_MAX_ORDER) plus O(regions) to find @p region.
+ *
+ * @param heap   An initialised heap.
+ * @param region One of the heap's regions (chop_add_region()), or NULL for the one
+ *               chop_init() gave it.
+ * @param size   Bytes wanted, at least 1.
+ * @param align  Alignment wanted, a power of two.
+ * @param out    Receives the block, or NULL when the call fails.
+ * @return As chop_try_allocate(), or #CHOP_ERR_BAD_REGION when @p region is not one
+ *         of the heap's.
+ */
+chop_status chop_try_allocate_in(chop_heap *heap, chop_region *region, size_t size,
+                                 size_t align, void **out);
 
 /**
  * @brief Builds a heap that lives inside the region it manages.

@@ -215,12 +215,36 @@ static int heap_is_sound(const chop_heap *heap)
     return trees_are_sound(heap) && free_blocks_are_disjoint(heap);
 }
 
+/*
+ * R1: the regions are pairwise disjoint and in the heap's mode.  Each is compared with
+ * as many regions before it as its place in the chain, counted rather than followed
+ * to itself, so that a chain that loops back meets a region twice and fails the check
+ * rather than running forever.  O(regions^2).
+ */
+static int regions_are_sound(const chop_heap *heap)
+{
+    size_t place = 0;
+    for (const chop_heap *region = heap->next_region; region;
+         region = region->next_region, place++) {
+        if ((region->bitmap != NULL) != (heap->bitmap != NULL))
+            return 0;
+        const chop_heap *earlier = heap;
+        for (size_t i = 0; i <= place; i++, earlier = earlier->next_region)
+            if (chopi_overlaps(earlier->start, (size_t)(earlier->end - earlier->start),
+                               region->start, (size_t)(region->end - region->start)))
+                return 0;
+    }
+    return 1;
+}
+
 chop_status chop_check(const chop_heap *heap)
 {
     if (!heap)
         return CHOP_ERR_NULL_ARGUMENT;
     chopi_lock(heap);
-    int sound = heap_is_sound(heap);
+    int sound = regions_are_sound(heap);
+    for (const chop_heap *region = heap; sound && region; region = region->next_region)
+        sound = heap_is_sound(region);
     chopi_unlock(heap);
     return sound ? CHOP_OK : CHOP_ERR_CORRUPTED;
 }
@@ -230,30 +254,33 @@ void chop_get_stats(const chop_heap *heap, chop_stats *out)
 {
     if (!out)
         return;
-    if (!heap) {
-        out->managed_bytes = out->unusable_bytes = out->free_bytes = 0;
-        out->allocated_bytes = out->largest_free_block = out->live_allocations = 0;
-        out->peak_allocated_bytes = out->failed_requests = 0;
-        for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++) {
-            out->free_blocks[k] = 0;
-            CHOPI_NOT_A_LIBCALL(k);
-        }
-        return;
-    }
-    chopi_lock(heap);
-    out->managed_bytes = (size_t)(heap->end - heap->start);
-    out->unusable_bytes = heap->unusable_bytes;
-    out->free_bytes = heap->free_bytes;
-    out->allocated_bytes = out->managed_bytes - heap->free_bytes;
-    out->largest_free_block =
-        heap->nonempty ? (size_t)chopi_size_of(chopi_floor_log2((uintptr_t)heap->nonempty)) : 0;
-    out->live_allocations = heap->live_allocations;
-    out->peak_allocated_bytes = heap->peak_allocated_bytes;
-    out->failed_requests = heap->failed_requests;
+    out->managed_bytes = out->unusable_bytes = out->free_bytes = 0;
+    out->allocated_bytes = out->largest_free_block = out->live_allocations = 0;
+    out->peak_allocated_bytes = out->failed_requests = 0;
     for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++) {
-        out->free_blocks[k] = heap->free_count[k];
+        out->free_blocks[k] = 0;
         CHOPI_NOT_A_LIBCALL(k);
     }
+    if (!heap)
+        return;
+    chopi_lock(heap);
+    chopi_mask nonempty = 0;
+    for (const chop_heap *region = heap; region; region = region->next_region) { /* R2 */
+        out->managed_bytes += (size_t)(region->end - region->start);
+        out->unusable_bytes += region->unusable_bytes;
+        out->free_bytes += region->free_bytes;
+        out->live_allocations += region->live_allocations;
+        out->failed_requests += region->failed_requests;
+        nonempty |= region->nonempty;
+        for (unsigned k = 0; k < (unsigned)CHOPALLOC_MAX_ORDER; k++) {
+            out->free_blocks[k] += region->free_count[k];
+            CHOPI_NOT_A_LIBCALL(k);
+        }
+    }
+    out->allocated_bytes = out->managed_bytes - out->free_bytes;
+    out->largest_free_block =
+        nonempty ? (size_t)chopi_size_of(chopi_floor_log2((uintptr_t)nonempty)) : 0;
+    out->peak_allocated_bytes = heap->peak_allocated_bytes;
     chopi_unlock(heap);
 }
 
@@ -262,7 +289,11 @@ void chop_reset_watermarks(chop_heap *heap)
     if (!heap)
         return;
     chopi_lock(heap);
-    heap->peak_allocated_bytes = (size_t)(heap->end - heap->start) - heap->free_bytes;
-    heap->failed_requests = 0;
+    for (chop_heap *region = heap; region; region = region->next_region) {
+        region->peak_allocated_bytes = (size_t)(region->end - region->start) - region->free_bytes;
+        region->failed_requests = 0;
+    }
+    heap->peak_allocated_bytes = 0;
+    chopi_note_whole_peak(heap);
     chopi_unlock(heap);
 }

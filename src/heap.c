@@ -105,12 +105,6 @@ void chopi_unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
 
 /* --- chop_init ------------------------------------------------------------------ */
 
-/* Whether [a, a+alen) and [b, b+blen) share a byte; neither range wraps. */
-static int overlaps(uintptr_t a, size_t alen, uintptr_t b, size_t blen)
-{
-    return a < b ? b - a < alen : a - b < blen;
-}
-
 CHOPI_NO_LIBCALLS
 chop_status chop_init(chop_heap *heap, void *memory, size_t size,
                       uint64_t *bitmap, size_t bitmap_words)
@@ -147,11 +141,11 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
         size_t bitmap_bytes = words * sizeof *bitmap;
         if (bitmap_bytes > UINTPTR_MAX - bits)
             return CHOP_ERR_BAD_REGION; /* wraps around the address space */
-        if (overlaps(bits, bitmap_bytes, base, size) ||
-            overlaps(bits, bitmap_bytes, (uintptr_t)heap, sizeof *heap))
+        if (chopi_overlaps(bits, bitmap_bytes, base, size) ||
+            chopi_overlaps(bits, bitmap_bytes, (uintptr_t)heap, sizeof *heap))
             return CHOP_ERR_BAD_REGION;
     }
-    if (overlaps((uintptr_t)heap, sizeof *heap, base, size))
+    if (chopi_overlaps((uintptr_t)heap, sizeof *heap, base, size))
         return CHOP_ERR_BAD_REGION;
 
 #if !CHOPALLOC_HAVE_FREE_LIST
@@ -179,6 +173,7 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
     heap->lock_ctx = NULL;
     heap->hooks = NULL;
     heap->path = NULL;
+    heap->next_region = NULL;
     if (chopi_has_bitmap(heap))
         for (size_t w = 0; w < words; w++) {
             bitmap[w] = 0;
@@ -220,7 +215,7 @@ void chop_set_lock(chop_heap *heap, void (*lock)(void *ctx), void (*unlock)(void
     heap->unlock = locking ? unlock : NULL;
     heap->lock_ctx = locking ? ctx : NULL;
     if (!heap->hooks) /* with hooks, their path takes the lock (H1) */
-        heap->path = locking ? &chopi_locked_path : NULL;
+        heap->path = chopi_untraced_path(heap);
 }
 
 /* --- chop_try_allocate ---------------------------------------------------------- */
@@ -280,15 +275,17 @@ static CHOPI_HOT_INLINE chop_status allocate(chop_heap *heap, size_t size, size_
 }
 
 /*
- * A locked heap's path (H1): each call once under the lock.  The path is set before
- * the heap is shared (chop_set_lock(), chop_set_hooks()), so reading it needs no lock.
+ * The path of a heap with a lock or regions (H1): each call once under the lock, in
+ * the region it concerns (R1).  The path is set before the heap is shared
+ * (chop_set_lock(), chop_set_hooks()), or changes only from one path to another
+ * (chop_add_region()), so reading it needs no lock.
  */
 static chop_status allocate_locked(chop_heap *heap, size_t size, size_t align, void **out,
                                    const void *caller)
 {
     (void)caller;
     chopi_lock(heap);
-    chop_status status = chopi_allocate(heap, size, align, out);
+    chop_status status = chopi_allocate_anywhere(heap, size, align, out);
     chopi_unlock(heap);
     return status;
 }
@@ -302,7 +299,7 @@ static chop_status deallocate_locked(chop_heap *heap, void *ptr, size_t size, si
     if (status != CHOP_OK)
         return status;
     chopi_lock(heap);
-    status = chopi_deallocate(heap, (uintptr_t)ptr, order);
+    status = chopi_deallocate(chopi_region_of(heap, (uintptr_t)ptr), (uintptr_t)ptr, order);
     chopi_unlock(heap);
     return status;
 }
@@ -311,7 +308,7 @@ static chop_status free_locked(chop_heap *heap, uintptr_t addr, const void *call
 {
     (void)caller;
     chopi_lock(heap);
-    chop_status status = chopi_free_unsized(heap, addr);
+    chop_status status = chopi_free_unsized(chopi_region_of(heap, addr), addr);
     chopi_unlock(heap);
     return status;
 }
@@ -341,6 +338,48 @@ chop_status chop_try_allocate(chop_heap *heap, size_t size, size_t align, void *
 chop_status chopi_allocate(chop_heap *heap, size_t size, size_t align, void **out)
 {
     return allocate(heap, size, align, out);
+}
+
+/* --- several regions (R1, R2) ---------------------------------------------------- */
+
+/*
+ * The region with the smallest free block that fits decides; an order stands for the
+ * block, so the first region with the lowest candidate order wins.  The allocation
+ * there cannot fail: the refusals are counted here, in the heap (R2).
+ */
+chop_status chopi_allocate_anywhere(chop_heap *heap, size_t size, size_t align, void **out)
+{
+    if (!heap->next_region)
+        return chopi_allocate(heap, size, align, out);
+    unsigned order = 0;
+    chop_status status = chopi_layout_order(size, align, &order);
+    chop_heap *best = NULL;
+    unsigned best_order = 0;
+    for (chop_heap *region = heap; status == CHOP_OK && region; region = region->next_region) {
+        chopi_mask candidates = region->nonempty & chopi_bits_from(order);
+        if (candidates != 0 && (!best || chopi_lowest_order(candidates) < best_order)) {
+            best = region;
+            best_order = chopi_lowest_order(candidates);
+        }
+    }
+    if (status == CHOP_OK && !best)
+        status = CHOP_ERR_OUT_OF_MEMORY;
+    if (status != CHOP_OK) {
+        heap->failed_requests++;
+        return status;
+    }
+    status = chopi_allocate(best, size, align, out);
+    chopi_note_whole_peak(heap);
+    return status;
+}
+
+void chopi_note_whole_peak(chop_heap *heap)
+{
+    size_t allocated = 0;
+    for (const chop_heap *region = heap; region; region = region->next_region)
+        allocated += (size_t)(region->end - region->start) - region->free_bytes;
+    if (allocated > heap->peak_allocated_bytes)
+        heap->peak_allocated_bytes = allocated;
 }
 
 /* --- chop_try_deallocate -------------------------------------------------------- */

@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: MIT
  *
  * A heap with hooks runs its calls through chopi_traced_path (H1, internal.h): ask the
- * fault hook, take the lock, do the work, release the lock, report to the trace hook.
+ * fault hook, take the lock, do the work in its region (R1), release the lock, report to
+ * the trace hook.
  * Only chop_set_hooks() names that path, so none of this file reaches a firmware that
  * does not call it.
  */
@@ -45,7 +46,7 @@ static chop_status allocate_traced(chop_heap *heap, size_t size, size_t align, v
     if (fail)
         heap->failed_requests++; /* refused as a full heap would be */
     else
-        status = chopi_allocate(heap, size, align, out);
+        status = chopi_allocate_anywhere(heap, size, align, out);
     chopi_unlock(heap);
     report(heap, CHOP_EVENT_ALLOCATE, status, *out, NULL, size,
            chopi_layout_block(size, align), 0, caller);
@@ -59,7 +60,7 @@ static chop_status deallocate_traced(chop_heap *heap, void *ptr, size_t size, si
     chop_status status = chopi_layout_order(size, align, &order);
     if (status == CHOP_OK) {
         chopi_lock(heap);
-        status = chopi_deallocate(heap, (uintptr_t)ptr, order);
+        status = chopi_deallocate(chopi_region_of(heap, (uintptr_t)ptr), (uintptr_t)ptr, order);
         chopi_unlock(heap);
     }
     report(heap, CHOP_EVENT_FREE, status, ptr, NULL, size, chopi_size_of(order), 0, caller);
@@ -70,9 +71,10 @@ static chop_status free_traced(chop_heap *heap, uintptr_t addr, const void *call
 {
     unsigned order = 0;
     chopi_lock(heap);
-    chop_status status = chopi_live_block(heap, addr, &order);
+    chop_heap *region = chopi_region_of(heap, addr);
+    chop_status status = chopi_live_block(region, addr, &order);
     if (status == CHOP_OK)
-        chopi_free_block(heap, addr, order);
+        chopi_free_block(region, addr, order);
     chopi_unlock(heap);
     report(heap, CHOP_EVENT_FREE, status, (void *)addr, NULL, 0, chopi_size_of(order), 0,
            caller);
@@ -87,5 +89,5 @@ void chop_set_hooks(chop_heap *heap, const chop_hooks *hooks)
     if (!heap)
         return;
     heap->hooks = hooks;
-    heap->path = hooks ? &chopi_traced_path : heap->lock ? &chopi_locked_path : NULL;
+    heap->path = hooks ? &chopi_traced_path : chopi_untraced_path(heap);
 }

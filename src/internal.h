@@ -21,6 +21,18 @@
  *   I5  in bitmap mode, for each minimum block i: START(i) iff a block begins at i, and
  *       ALLOC(i) iff a block begins at i and is allocated.  Both bits are 0 elsewhere,
  *       including the unused bits of the last word.
+ *
+ * Several regions (chop_add_region(), add_region.c):
+ *   R1  a heap's regions are its own range and those chained from next_region, in the
+ *       order added.  Each region's blocks are a heap of their own (the region's
+ *       descriptor), for which I1-I5 hold as stated: so blocks never merge across
+ *       regions.  All are in the heap's mode; their ranges, bitmaps and descriptors
+ *       are pairwise disjoint.  Calls run on the region holding the pointer, or the
+ *       region chosen for the allocation, under the heap's lock.
+ *   R2  each region counts its own blocks (free_count, free_bytes, live_allocations).
+ *       A region's failed_requests counts the refusals of chop_try_allocate_in() in
+ *       it, the heap's all other refusals; the whole heap's is their sum.  The heap's
+ *       peak_allocated_bytes is the whole heap's; a region's is its own.
  */
 #ifndef CHOPALLOC_INTERNAL_H
 #define CHOPALLOC_INTERNAL_H
@@ -462,8 +474,35 @@ chop_status chopi_tree_check_free(const chop_heap *heap, uintptr_t addr, unsigne
 const chop_free_block *chopi_tree_next(const chop_heap *heap, unsigned order,
                                        const chop_free_block *block, int *corrupted);
 
+/* Whether [a, a+alen) and [b, b+blen) share a byte; neither range wraps. */
+static inline int chopi_overlaps(uintptr_t a, size_t alen, uintptr_t b, size_t blen)
+{
+    return a < b ? b - a < alen : a - b < blen;
+}
+
 /* Allocation and sized free (heap.c); *out is NULL on entry to chopi_allocate(). */
 chop_status chopi_allocate(chop_heap *heap, size_t size, size_t align, void **out);
+
+/*
+ * The region of the heap whose range holds addr (R1), or the heap itself if none does,
+ * whose checks then refuse addr as outside.  O(regions).  Like strchr(), it returns a
+ * pointer into what it was given as const: the caller knows whether it may write.
+ */
+static inline chop_heap *chopi_region_of(const chop_heap *heap, uintptr_t addr)
+{
+    for (const chop_heap *region = heap; region; region = region->next_region)
+        if (addr - region->start < region->end - region->start)
+            return (chop_heap *)(uintptr_t)region;
+    return (chop_heap *)(uintptr_t)heap;
+}
+
+/* chopi_allocate() over all of the heap's regions (R1): the smallest free block that
+ * fits, of equal ones the first region's.  O(regions) on top (heap.c). */
+chop_status chopi_allocate_anywhere(chop_heap *heap, size_t size, size_t align, void **out);
+
+/* Records a new high-water mark of the whole heap's allocated bytes (R2), after
+ * allocating or growing a block in any region.  O(regions) (heap.c). */
+void chopi_note_whole_peak(chop_heap *heap);
 chop_status chopi_validate_free(const chop_heap *heap, uintptr_t addr, unsigned order);
 void chopi_free_block(chop_heap *heap, uintptr_t addr, unsigned order);
 
@@ -532,20 +571,21 @@ chop_status chopi_block_holding(const chop_heap *heap, uintptr_t addr, uintptr_t
  */
 chop_status chopi_live_block(const chop_heap *heap, uintptr_t addr, unsigned *order);
 
-/* Resizes the validated live block *ptr of old_order (resize.c); `fail` non-zero makes
- * a resize that needs a larger block fail as the fault hook asked (chopi_fail()). */
-chop_status chopi_reallocate(chop_heap *heap, void **ptr, unsigned old_order, size_t new_size,
-                             size_t align, int fail);
+/* Resizes the validated live block *ptr of old_order, in `region` of the heap (resize.c);
+ * `fail` non-zero makes a resize that needs a larger block fail as the fault hook asked
+ * (chopi_fail()). */
+chop_status chopi_reallocate(chop_heap *heap, chop_heap *region, void **ptr, unsigned old_order,
+                             size_t new_size, size_t align, int fail);
 
 /*
- * The paths off the plain one.  H1  heap->path is NULL exactly when the heap has
- * neither a lock nor hooks: the hot calls then make that one test and run the plain
- * code.  A locked heap without hooks has chopi_locked_path (heap.c); a heap with hooks
- * has chopi_traced_path (hooks.c), which also takes the lock if there is one.  The
- * core names only the first, so a firmware that never calls chop_set_hooks() links no
- * code of the hooks.  Each member runs the whole call, lock included; `fail` and
- * `report` are NULL on a path without hooks.  The hooks are user code, called only
- * with the lock released (L1).
+ * The paths off the plain one.  H1  heap->path is NULL exactly when the heap has no
+ * lock, no hooks and no added regions: the hot calls then make that one test and run
+ * the plain code, which knows one region.  A heap with hooks has chopi_traced_path
+ * (hooks.c); any other has chopi_locked_path (heap.c).  Both take the lock if there is
+ * one and work over all the regions (R1).  The core names only the second, so a
+ * firmware that never calls chop_set_hooks() links no code of the hooks.  Each member
+ * runs the whole call, lock included; `fail` and `report` are NULL on a path without
+ * hooks.  The hooks are user code, called only with the lock released (L1).
  */
 typedef struct chopi_path {
     chop_status (*allocate)(chop_heap *heap, size_t size, size_t align, void **out,
@@ -564,6 +604,12 @@ typedef struct chopi_path {
 
 extern const chopi_path chopi_locked_path;
 extern const chopi_path chopi_traced_path;
+
+/* The path of a heap without hooks, as H1 gives it. */
+static inline const chopi_path *chopi_untraced_path(const chop_heap *heap)
+{
+    return heap->lock || heap->next_region ? &chopi_locked_path : NULL;
+}
 
 /* Where the public call was made from: its return address, where the compiler says.
  * Not on AVR cores with 3-byte program counters, where GCC gives only 2 of the bytes. */

@@ -87,9 +87,10 @@ void *chop_realloc(chop_heap *heap, void *ptr, size_t size)
     void *old = ptr;
     int fail = chopi_fail(heap, size, 1);
     chopi_lock(heap);
-    chop_status status = chopi_live_block(heap, (uintptr_t)ptr, &order);
+    chop_heap *region = chopi_region_of(heap, (uintptr_t)ptr);
+    chop_status status = chopi_live_block(region, (uintptr_t)ptr, &order);
     if (status == CHOP_OK)
-        status = chopi_reallocate(heap, &ptr, order, size, 1, fail);
+        status = chopi_reallocate(heap, region, &ptr, order, size, 1, fail);
     chopi_unlock(heap);
     chopi_report(heap, CHOP_EVENT_RESIZE, status, ptr, old, size, chopi_layout_block(size, 1),
                  chopi_size_of(order), caller);

@@ -11,7 +11,7 @@ size_t chop_usable_size(const chop_heap *heap, const void *ptr)
         return 0;
     unsigned order;
     chopi_lock(heap);
-    chop_status status = chopi_live_block(heap, (uintptr_t)ptr, &order);
+    chop_status status = chopi_live_block(chopi_region_of(heap, (uintptr_t)ptr), (uintptr_t)ptr, &order);
     chopi_unlock(heap);
     return status == CHOP_OK ? (size_t)chopi_size_of(order) : 0;
 }
@@ -22,7 +22,7 @@ chop_status chop_pointer_status(const chop_heap *heap, const void *ptr)
         return CHOP_ERR_NULL_ARGUMENT;
     unsigned order;
     chopi_lock(heap);
-    chop_status status = chopi_live_block(heap, (uintptr_t)ptr, &order);
+    chop_status status = chopi_live_block(chopi_region_of(heap, (uintptr_t)ptr), (uintptr_t)ptr, &order);
     chopi_unlock(heap);
     return status;
 }
@@ -82,8 +82,8 @@ static void copy_bytes(unsigned char *to, const unsigned char *from, size_t n)
     }
 }
 
-chop_status chopi_reallocate(chop_heap *heap, void **ptr, unsigned old_order, size_t new_size,
-                             size_t align, int fail)
+chop_status chopi_reallocate(chop_heap *heap, chop_heap *region, void **ptr, unsigned old_order,
+                             size_t new_size, size_t align, int fail)
 {
     uintptr_t addr = (uintptr_t)*ptr;
     unsigned new_order;
@@ -93,7 +93,7 @@ chop_status chopi_reallocate(chop_heap *heap, void **ptr, unsigned old_order, si
         return status;
     }
     if (new_order < old_order) {
-        shrink(heap, addr, old_order, new_order);
+        shrink(region, addr, old_order, new_order);
         return CHOP_OK;
     }
     if (new_order == old_order)
@@ -102,16 +102,18 @@ chop_status chopi_reallocate(chop_heap *heap, void **ptr, unsigned old_order, si
         heap->failed_requests++;
         return CHOP_ERR_OUT_OF_MEMORY;
     }
-    if (can_grow(heap, addr, old_order, new_order)) {
-        grow(heap, addr, old_order, new_order);
+    if (can_grow(region, addr, old_order, new_order)) {
+        grow(region, addr, old_order, new_order);
+        if (heap->next_region)
+            chopi_note_whole_peak(heap);
         return CHOP_OK;
     }
-    void *moved = NULL;
-    status = chopi_allocate(heap, new_size, align, &moved);
+    void *moved = NULL; /* to any region: the block's own may have no room (R1) */
+    status = chopi_allocate_anywhere(heap, new_size, align, &moved);
     if (status != CHOP_OK)
         return status;
     copy_bytes(moved, *ptr, (size_t)chopi_size_of(old_order));
-    chopi_free_block(heap, addr, old_order);
+    chopi_free_block(region, addr, old_order);
     *ptr = moved;
     return CHOP_OK;
 }
@@ -131,9 +133,10 @@ chop_status chop_try_reallocate(chop_heap *heap, void **ptr, size_t old_size, si
     void *old = *ptr;
     int fail = chopi_fail(heap, new_size, align);
     chopi_lock(heap);
-    status = chopi_validate_free(heap, (uintptr_t)old, old_order);
+    chop_heap *region = chopi_region_of(heap, (uintptr_t)old);
+    status = chopi_validate_free(region, (uintptr_t)old, old_order);
     if (status == CHOP_OK)
-        status = chopi_reallocate(heap, ptr, old_order, new_size, align, fail);
+        status = chopi_reallocate(heap, region, ptr, old_order, new_size, align, fail);
     chopi_unlock(heap);
     chopi_report(heap, CHOP_EVENT_RESIZE, status, *ptr, old, new_size,
                  chopi_layout_block(new_size, align), chopi_size_of(old_order), caller);

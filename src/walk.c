@@ -1,6 +1,6 @@
 /*
- * chop_walk(): every block in address order, one block per turn of the lock, so that
- * the visitor runs unlocked and may itself call chopalloc.
+ * chop_walk(): every block, region by region in address order, one block per turn of
+ * the lock, so that the visitor runs unlocked and may itself call chopalloc.
  * SPDX-License-Identifier: MIT
  */
 #include "annotate.h"
@@ -70,27 +70,43 @@ static chop_status next_in_free_lists(const chop_heap *heap, uintptr_t from, uin
     return CHOP_OK;
 }
 
-chop_status chop_walk(const chop_heap *heap, chop_visit_fn visit, void *ctx)
+/*
+ * The walk over one region's blocks, as chop_walk() describes.  The turn of the lock
+ * that finds the region's end also reads the next region, which chop_add_region()
+ * may be adding meanwhile; NULL there when the walk ends here.
+ */
+static chop_status walk_region(const chop_heap *heap, const chop_heap **region,
+                               chop_visit_fn visit, void *ctx)
 {
-    if (!heap || !visit)
-        return CHOP_ERR_NULL_ARGUMENT;
     /* start and end are fixed by chop_init(): read without the lock. */
-    uintptr_t cursor = heap->start;
+    const chop_heap *here = *region;
+    uintptr_t cursor = here->start;
+    *region = NULL;
     for (;;) {
         uintptr_t block = 0;
         size_t size = 0;
         int allocated = 0;
         chop_status status = CHOP_OK;
         chopi_lock(heap);
-        if (chopi_has_bitmap(heap))
-            status = next_in_bitmap(heap, cursor, &block, &size, &allocated);
+        if (chopi_has_bitmap(here))
+            status = next_in_bitmap(here, cursor, &block, &size, &allocated);
         else
-            status = next_in_free_lists(heap, cursor, &block, &size, &allocated);
+            status = next_in_free_lists(here, cursor, &block, &size, &allocated);
+        if (status == CHOP_OK && size == 0)
+            *region = here->next_region;
         chopi_unlock(heap);
-        if (status != CHOP_OK || size == 0)
+        if (status != CHOP_OK || size == 0 || visit(ctx, (void *)block, size, allocated))
             return status;
-        if (visit(ctx, (void *)block, size, allocated))
-            return CHOP_OK;
         cursor = block + size;
     }
+}
+
+chop_status chop_walk(const chop_heap *heap, chop_visit_fn visit, void *ctx)
+{
+    if (!heap || !visit)
+        return CHOP_ERR_NULL_ARGUMENT;
+    chop_status status = CHOP_OK;
+    for (const chop_heap *region = heap; region && status == CHOP_OK;)
+        status = walk_region(heap, &region, visit, ctx);
+    return status;
 }

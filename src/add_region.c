@@ -1,0 +1,106 @@
+/*
+ * Several regions in one heap: chop_add_region() and chop_try_allocate_in().
+ * SPDX-License-Identifier: MIT
+ *
+ * Each added region is carved by chop_init() into a heap of its own, its descriptor,
+ * chained from the heap's next_region (R1, internal.h).  The heap's path then runs
+ * every call in the region it concerns (H1); the plain path, which knows one region,
+ * is never taken again.
+ */
+#include "internal.h"
+
+/* The memory a region of the heap owns: its range, its bitmap and its descriptor. */
+typedef struct footprint {
+    uintptr_t at[3];
+    size_t bytes[3];
+} footprint;
+
+static footprint footprint_of(const chop_heap *region)
+{
+    size_t span = (size_t)(region->end - region->start);
+    footprint f = { { region->start, (uintptr_t)region->bitmap, (uintptr_t)region },
+                    { span, region->bitmap ? CHOP_BITMAP_WORDS(span) * sizeof(uint64_t) : 0u,
+                      sizeof *region } };
+    return f;
+}
+
+static int footprints_overlap(const footprint *a, const footprint *b)
+{
+    for (unsigned i = 0; i < 3u; i++)
+        for (unsigned j = 0; j < 3u; j++)
+            if (chopi_overlaps(a->at[i], a->bytes[i], b->at[j], b->bytes[j]))
+                return 1;
+    return 0;
+}
+
+/* The checks of a new region that chop_init() cannot make: against the heap's (R1). */
+static chop_status check_new_region(const chop_heap *heap, const chop_region *region,
+                                    const void *memory, size_t size, const uint64_t *bitmap)
+{
+    if (chopi_has_bitmap(heap) ? !bitmap : bitmap != NULL) /* every region in one mode */
+        return bitmap ? CHOP_ERR_BITMAP_UNSUPPORTED : CHOP_ERR_FREE_LIST_UNSUPPORTED;
+    /* chop_init() refuses ranges that wrap, but only once it is past these checks. */
+    uintptr_t base = (uintptr_t)memory, bits = (uintptr_t)bitmap;
+    size_t bitmap_bytes = bitmap ? CHOP_BITMAP_WORDS(size) * sizeof *bitmap : 0u;
+    if (!memory || size > UINTPTR_MAX - base || bitmap_bytes > UINTPTR_MAX - bits)
+        return CHOP_ERR_BAD_REGION;
+    footprint added = { { base, bits, (uintptr_t)region },
+                        { size, bitmap_bytes, sizeof *region } };
+    for (const chop_heap *old = heap; old; old = old->next_region) {
+        footprint have = footprint_of(old);
+        if (footprints_overlap(&added, &have))
+            return CHOP_ERR_BAD_REGION;
+    }
+    return CHOP_OK;
+}
+
+chop_status chop_add_region(chop_heap *heap, chop_region *region, void *memory, size_t size,
+                            uint64_t *bitmap, size_t bitmap_words)
+{
+    if (!heap || !region)
+        return CHOP_ERR_NULL_ARGUMENT;
+    chopi_lock(heap);
+    chop_status status = check_new_region(heap, region, memory, size, bitmap);
+    if (status == CHOP_OK)
+        status = chop_init(&region->blocks, memory, size, bitmap, bitmap_words);
+    if (status == CHOP_OK) {
+        chop_heap **link = &heap->next_region;
+        while (*link)
+            link = &(*link)->next_region;
+        *link = &region->blocks;
+        if (!heap->path)
+            heap->path = &chopi_locked_path; /* H1: a heap with regions is never plain */
+    }
+    chopi_unlock(heap);
+    return status;
+}
+
+chop_status chop_try_allocate_in(chop_heap *heap, chop_region *region, size_t size,
+                                 size_t align, void **out)
+{
+    if (!out)
+        return CHOP_ERR_NULL_ARGUMENT;
+    *out = NULL;
+    if (!heap)
+        return CHOP_ERR_NULL_ARGUMENT;
+    const void *caller = CHOPI_CALLER();
+    chop_heap *target = region ? &region->blocks : heap;
+    chop_status status = CHOP_ERR_BAD_REGION;
+    int fail = chopi_fail(heap, size, align);
+    chopi_lock(heap);
+    for (const chop_heap *member = heap; member; member = member->next_region)
+        if (member == target)
+            status = CHOP_OK;
+    if (status == CHOP_OK && fail) {
+        target->failed_requests++; /* refused as a full region would be (R2) */
+        status = CHOP_ERR_OUT_OF_MEMORY;
+    } else if (status == CHOP_OK) {
+        status = chopi_allocate(target, size, align, out);
+        if (status == CHOP_OK)
+            chopi_note_whole_peak(heap);
+    }
+    chopi_unlock(heap);
+    chopi_report(heap, CHOP_EVENT_ALLOCATE, status, *out, NULL, size,
+                 chopi_layout_block(size, align), 0, caller);
+    return status;
+}
