@@ -33,19 +33,24 @@ static int footprints_overlap(const footprint *a, const footprint *b)
     return 0;
 }
 
-/* The checks of a new region that chop_init() cannot make: against the heap's (R1). */
+/*
+ * The checks of a new region beyond chop_init()'s (which come first, so that a region
+ * is refused as chop_init() would refuse it): its mode is the heap's, and its memory,
+ * bitmap and descriptor overlap nothing of the heap's (R1).
+ */
 static chop_status check_new_region(const chop_heap *heap, const chop_region *region,
-                                    const void *memory, size_t size, const uint64_t *bitmap)
+                                    const void *memory, size_t size, const uint64_t *bitmap,
+                                    size_t bitmap_words)
 {
-    if (chopi_has_bitmap(heap) ? !bitmap : bitmap != NULL) /* every region in one mode */
+    chop_status status = chopi_check_init(&region->blocks, memory, size, bitmap, bitmap_words);
+    if (status != CHOP_OK)
+        return status;
+    if (chopi_has_bitmap(heap) ? !bitmap : bitmap != NULL)
         return bitmap ? CHOP_ERR_BITMAP_UNSUPPORTED : CHOP_ERR_FREE_LIST_UNSUPPORTED;
-    /* chop_init() refuses ranges that wrap, but only once it is past these checks. */
-    uintptr_t base = (uintptr_t)memory, bits = (uintptr_t)bitmap;
-    size_t bitmap_bytes = bitmap ? CHOP_BITMAP_WORDS(size) * sizeof *bitmap : 0u;
-    if (!memory || size > UINTPTR_MAX - base || bitmap_bytes > UINTPTR_MAX - bits)
-        return CHOP_ERR_BAD_REGION;
-    footprint added = { { base, bits, (uintptr_t)region },
-                        { size, bitmap_bytes, sizeof *region } };
+    /* chop_init() checked that neither range wraps. */
+    footprint added = { { (uintptr_t)memory, (uintptr_t)bitmap, (uintptr_t)region },
+                        { size, bitmap ? CHOP_BITMAP_WORDS(size) * sizeof *bitmap : 0u,
+                          sizeof *region } };
     for (const chop_heap *old = heap; old; old = old->next_region) {
         footprint have = footprint_of(old);
         if (footprints_overlap(&added, &have))
@@ -60,10 +65,9 @@ chop_status chop_add_region(chop_heap *heap, chop_region *region, void *memory, 
     if (!heap || !region)
         return CHOP_ERR_NULL_ARGUMENT;
     chopi_lock(heap);
-    chop_status status = check_new_region(heap, region, memory, size, bitmap);
-    if (status == CHOP_OK)
-        status = chop_init(&region->blocks, memory, size, bitmap, bitmap_words);
+    chop_status status = check_new_region(heap, region, memory, size, bitmap, bitmap_words);
     if (status == CHOP_OK) {
+        (void)chop_init(&region->blocks, memory, size, bitmap, bitmap_words); /* checked */
         chop_heap **link = &heap->next_region;
         while (*link)
             link = &(*link)->next_region;

@@ -105,12 +105,16 @@ void chopi_unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
 
 /* --- chop_init ------------------------------------------------------------------ */
 
-CHOPI_NO_LIBCALLS
-chop_status chop_init(chop_heap *heap, void *memory, size_t size,
-                      uint64_t *bitmap, size_t bitmap_words)
+/*
+ * chop_init()'s checks, in its order of statuses, and the range [start, end) it would
+ * manage, in range[0] and range[1]; nothing else is written.  Always inlined
+ * into chop_init(), even at -Os: a call would cost every firmware ROM, for the sake of
+ * chop_add_region(), which has its own copy below.
+ */
+static CHOPI_ALWAYS_INLINE chop_status check_init(const chop_heap *heap, const void *memory,
+                                                  size_t size, const uint64_t *bitmap,
+                                                  size_t bitmap_words, uintptr_t *range)
 {
-    if (!heap)
-        return CHOP_ERR_NULL_ARGUMENT;
     if (!memory)
         return CHOP_ERR_BAD_REGION;
     if (!bitmap && bitmap_words != 0)
@@ -152,8 +156,32 @@ chop_status chop_init(chop_heap *heap, void *memory, size_t size,
     if (!bitmap)
         return CHOP_ERR_FREE_LIST_UNSUPPORTED; /* after the region's checks, which hold too */
 #endif
+    range[0] = start;
+    range[1] = end;
+    return CHOP_OK;
+}
+
+chop_status chopi_check_init(const chop_heap *heap, const void *memory, size_t size,
+                             const uint64_t *bitmap, size_t bitmap_words)
+{
+    uintptr_t range[2];
+    return check_init(heap, memory, size, bitmap, bitmap_words, range);
+}
+
+CHOPI_NO_LIBCALLS
+chop_status chop_init(chop_heap *heap, void *memory, size_t size,
+                      uint64_t *bitmap, size_t bitmap_words)
+{
+    if (!heap)
+        return CHOP_ERR_NULL_ARGUMENT;
+    uintptr_t range[2];
+    chop_status status = check_init(heap, memory, size, bitmap, bitmap_words, range);
+    if (status != CHOP_OK)
+        return status;
 
     /* Validated: from here on the call succeeds. */
+    uintptr_t start = range[0], end = range[1];
+    size_t words = chop_bitmap_words_needed(size);
     heap->start = start;
     heap->end = end;
     heap->bitmap = bitmap;

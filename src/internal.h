@@ -353,6 +353,11 @@ static inline void chopi_unlock(const chop_heap *heap)
  * builds (CHOPI_COVERAGE) do too, so that each source branch is counted once rather
  * than once per inlined copy.
  */
+#if defined(__GNUC__)
+#define CHOPI_ALWAYS_INLINE inline __attribute__((always_inline)) /* whatever the build */
+#else
+#define CHOPI_ALWAYS_INLINE inline
+#endif
 #if defined(__GNUC__) && !defined(CHOPI_COVERAGE) && !defined(__OPTIMIZE_SIZE__)
 #define CHOPI_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define CHOPI_HOT_INLINE inline __attribute__((always_inline))
@@ -479,6 +484,11 @@ static inline int chopi_overlaps(uintptr_t a, size_t alen, uintptr_t b, size_t b
 {
     return a < b ? b - a < alen : a - b < blen;
 }
+
+/* chop_init()'s checks of its arguments, heap not NULL, in its order of statuses;
+ * writes nothing (heap.c). */
+chop_status chopi_check_init(const chop_heap *heap, const void *memory, size_t size,
+                             const uint64_t *bitmap, size_t bitmap_words);
 
 /* Allocation and sized free (heap.c); *out is NULL on entry to chopi_allocate(). */
 chop_status chopi_allocate(chop_heap *heap, size_t size, size_t align, void **out);

@@ -111,7 +111,7 @@ static void test_refusals(int mode)
                 CHOP_ERR_BAD_REGION, "memory inside the heap's own region");
     refused_add(mode, &heap, &stranger, IN_B + REGION - 8, 64 + 8, bitmap_for(mode, bitmap_c),
                 words_for(mode), CHOP_ERR_BAD_REGION, "memory overlapping an added region");
-    refused_add(mode, &heap, &stranger, &heap, sizeof heap + 64, bitmap_for(mode, bitmap_c),
+    refused_add(mode, &heap, &stranger, addr((uintptr_t)&heap + 64u), 128, bitmap_for(mode, bitmap_c),
                 words_for(mode), CHOP_ERR_BAD_REGION, "memory over the heap structure");
     refused_add(mode, &heap, &stranger, addr((uintptr_t)&region_b - 64u), 128,
                 bitmap_for(mode, bitmap_c), words_for(mode), CHOP_ERR_BAD_REGION,
@@ -185,7 +185,7 @@ static void test_no_merge(int mode)
 /* The smallest free block that fits, in any region; ties to the region added first. */
 static void test_best_fit(int mode)
 {
-    if (!block_exists(REGION, 3, "blocks of a whole region"))
+    if (!block_exists(REGION, 4, "blocks of a whole region"))
         return;
     build(mode, 2);
     void *tie = NULL, *half = NULL, *fit = NULL, *next = NULL;
@@ -208,6 +208,12 @@ static void test_best_fit(int mode)
     tap_ok(s == CHOP_OK && within(c, IN_B, REGION) && s2 == CHOP_OK && within(d, third, REGION) &&
                chop_check(&heap) == CHOP_OK,
            "%s: with the first two regions full, the third", mode_name(mode));
+    /* A smaller block in a later region beats a larger one in an earlier region. */
+    build(mode, 2);
+    (void)chop_try_allocate_in(&heap, &region_b, REGION / 2u, 1, &half);
+    s = chop_try_allocate(&heap, REGION / 2u, 1, &fit);
+    tap_ok(s == CHOP_OK && fit == IN_B + REGION / 2u,
+           "%s: the second region's half block, not the heap's own whole one", mode_name(mode));
 }
 
 /* Every call on a pointer works in any region, with the same refusals. */
