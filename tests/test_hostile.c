@@ -90,6 +90,13 @@ static int never_fail(void *ctx, size_t size, size_t align)
 
 static const chop_hooks listening = { hear, never_fail, NULL };
 
+/* The regions pass: the scene lies in a region added to a heap whose own region, a
+ * decoy of one minimum block, is allocated before the scene, so that every block of
+ * the scene, and of the drains, comes from the added region. */
+static int regions_pass;
+static _Alignas(MIN_BLOCK) unsigned char decoys[2][MIN_BLOCK];
+static uint64_t decoy_bitmaps[2][CHOP_BITMAP_WORDS(MIN_BLOCK)];
+
 /* [0]: the heap under test; [1]: its twin.  Same alignment, same offsets. */
 static _Alignas(4096) unsigned char arenas[2][ARENA_SIZE];
 static uint64_t bitmaps[2][REGION_WORDS + GUARD_WORDS];
@@ -151,6 +158,8 @@ static const struct {
 
 struct side {
     chop_heap heap;
+    chop_region region; /* the regions pass: where the scene lies */
+    void *decoy;        /* the regions pass: the decoy's block, live */
     unsigned char *mem;
     uint64_t *bitmap;
     void *blk[N_SLOTS];
@@ -173,9 +182,23 @@ static void build_side(struct side *sd, int mode, int which)
     sd->bitmap = bitmaps[which];
     for (size_t i = 0; i < REGION_WORDS + GUARD_WORDS; i++)
         sd->bitmap[i] = GUARD;
-    chop_status s = mode == MODE_BITMAP
-                        ? chop_init(&sd->heap, sd->mem, REGION_SIZE, sd->bitmap, REGION_WORDS)
-                        : chop_init(&sd->heap, sd->mem, REGION_SIZE, NULL, 0);
+    int bm = mode == MODE_BITMAP;
+    chop_status s;
+    if (regions_pass) {
+        s = chop_init(&sd->heap, decoys[which], MIN_BLOCK, bm ? decoy_bitmaps[which] : NULL,
+                      bm ? CHOP_BITMAP_WORDS(MIN_BLOCK) : 0u);
+        if (s == CHOP_OK)
+            s = chop_add_region(&sd->heap, &sd->region, sd->mem, REGION_SIZE,
+                                bm ? sd->bitmap : NULL, bm ? REGION_WORDS : 0u);
+        sd->decoy = NULL;
+        if (s == CHOP_OK)
+            s = chop_try_allocate(&sd->heap, 1, 1, &sd->decoy);
+        if (s == CHOP_OK && sd->decoy != decoys[which])
+            s = CHOP_ERR_CORRUPTED;
+    } else {
+        s = chop_init(&sd->heap, sd->mem, REGION_SIZE, bm ? sd->bitmap : NULL,
+                      bm ? REGION_WORDS : 0u);
+    }
     if (s != CHOP_OK)
         tap_bail_out("%s: scene: chop_init: %s", mode_name(mode), tap_status_name(s));
     if (hooked_pass)
@@ -582,6 +605,7 @@ static const struct {
 struct snapshot {
     chop_stats stats;
     chop_heap heap;
+    chop_region region;
     uint64_t bitmap[REGION_WORDS + GUARD_WORDS];
 };
 
@@ -589,6 +613,7 @@ static void snap(const struct side *sd, struct snapshot *sn)
 {
     sn->stats = stats_of(&sd->heap);
     memcpy(&sn->heap, &sd->heap, sizeof sn->heap);
+    memcpy(&sn->region, &sd->region, sizeof sn->region);
     memcpy(sn->bitmap, sd->bitmap, sizeof sn->bitmap);
 }
 
@@ -747,6 +772,8 @@ static int free_all(struct side *sd, void **blocks, size_t n)
         if (sd->live[s])
             ok &= chop_try_deallocate(&sd->heap, sd->blk[s], slot_layout[s].size,
                                       slot_layout[s].align) == CHOP_OK;
+    if (regions_pass)
+        ok &= chop_try_deallocate(&sd->heap, sd->decoy, 1, 1) == CHOP_OK;
     return ok;
 }
 
@@ -784,6 +811,11 @@ static int unchanged(struct fixture *fx, const struct snapshot *before, size_t f
     if (memcmp(&want_heap, &sd->heap, sizeof want_heap) != 0) {
         if (verbose)
             tap_diag("the chop_heap's bytes changed");
+        same = 0;
+    }
+    if (regions_pass && memcmp(&before->region, &sd->region, sizeof sd->region) != 0) {
+        if (verbose)
+            tap_diag("the region's descriptor changed");
         same = 0;
     }
     if (memcmp(before->bitmap, sd->bitmap, sizeof before->bitmap) != 0) {
@@ -1052,9 +1084,32 @@ static int init_untouched(void)
     return 1;
 }
 
-/* One chop_init call; whether it gave `want` and wrote nothing. */
+/*
+ * The heaps that chop_add_region() cases add their region to, one per mode: a region
+ * is refused exactly as chop_init() refuses it, its descriptor standing for the heap.
+ */
+#define HOST_SIZE 256u
+static _Alignas(HOST_SIZE) unsigned char host_mem[HOST_SIZE];
+static uint64_t host_bitmap[CHOP_BITMAP_WORDS(HOST_SIZE)];
+static chop_heap host;
+
+/* A host in the mode of the case's bitmap argument, where the build has that mode. */
+static void build_host(int with_bitmap)
+{
+    int bitmap = CHOPALLOC_HAVE_BITMAP && (with_bitmap || !CHOPALLOC_HAVE_FREE_LIST);
+    chop_status s = chop_init(&host, host_mem, HOST_SIZE, bitmap ? host_bitmap : NULL,
+                              bitmap ? CHOP_BITMAP_WORDS(HOST_SIZE) : 0u);
+    void *p = NULL;
+    if (s == CHOP_OK)
+        s = chop_try_allocate(&host, 1, 1, &p); /* a host with a live block */
+    if (s != CHOP_OK)
+        tap_bail_out("chop_add_region cases: the host heap: %s", tap_status_name(s));
+}
+
+/* One chop_init call, or with as_region one chop_add_region call that passes the case's
+ * heap as the descriptor; whether it gave `want` and wrote nothing. */
 static int init_refused(const struct init_case *c, uintptr_t mem, size_t size, size_t words,
-                        int verbose)
+                        int verbose, int as_region)
 {
     chop_heap own;
     chop_heap *heap = c->hp == HP_NULL      ? NULL
@@ -1070,18 +1125,34 @@ static int init_refused(const struct init_case *c, uintptr_t mem, size_t size, s
         words = chop_bitmap_words_needed(size) - 1u;
     init_reset();
     memset(&own, HEAP_FILL, sizeof own);
-    chop_status s = chop_init(heap, addr(mem), size, bm, words);
-    int ok = s == c->want && heap_untouched(&own) && init_untouched();
+    chop_status s;
+    int host_same = 1;
+    if (as_region) {
+        build_host(bm != NULL);
+        chop_heap host_before;
+        memcpy(&host_before, &host, sizeof host);
+        chop_stats stats_before = stats_of(&host), stats_after;
+        s = chop_add_region(&host, (chop_region *)(void *)heap, addr(mem), size, bm, words);
+        stats_after = stats_of(&host);
+        host_same = memcmp(&host_before, &host, sizeof host) == 0 &&
+                    memcmp(&stats_before, &stats_after, sizeof stats_after) == 0 &&
+                    chop_check(&host) == CHOP_OK;
+    } else {
+        s = chop_init(heap, addr(mem), size, bm, words);
+    }
+    int ok = s == c->want && heap_untouched(&own) && init_untouched() && host_same;
     if (!ok && verbose)
-        tap_diag("chop_init(heap %p, memory %p, size %zu, bitmap %p, words %zu): %s, heap %s,"
-                 " scratch and bitmap %s",
-                 (void *)heap, addr(mem), size, (void *)bm, words, tap_status_name(s),
+        tap_diag("%s(heap %p, memory %p, size %zu, bitmap %p, words %zu): %s, heap %s,"
+                 " scratch and bitmap %s%s",
+                 as_region ? "chop_add_region" : "chop_init", (void *)heap, addr(mem), size,
+                 (void *)bm, words, tap_status_name(s),
                  heap_untouched(&own) ? "untouched" : "WRITTEN",
-                 init_untouched() ? "untouched" : "WRITTEN");
+                 init_untouched() ? "untouched" : "WRITTEN",
+                 host_same ? "" : ", the host heap CHANGED");
     return ok;
 }
 
-static void run_init_case(const struct init_case *c)
+static void run_init_case(const struct init_case *c, int as_region)
 {
     uintptr_t base = c->mb == MB_NULL      ? 0
                      : c->mb == MB_SCRATCH ? (uintptr_t)scratch + (uintptr_t)c->mem_off
@@ -1091,13 +1162,13 @@ static void run_init_case(const struct init_case *c)
     switch (c->sweep) {
     case IS_NONE:
         calls++;
-        ok &= init_refused(c, base, c->size, c->words, 1);
+        ok &= init_refused(c, base, c->size, c->words, 1, as_region);
         break;
     case IS_TINY:
         for (size_t o = 0; o < MIN_BLOCK; o++) {
             size_t head = (MIN_BLOCK - o % MIN_BLOCK) % MIN_BLOCK;
             for (size_t size = 0; size < head + MIN_BLOCK; size++, calls++)
-                ok &= init_refused(c, base + o, size, c->words, ok);
+                ok &= init_refused(c, base + o, size, c->words, ok, as_region);
         }
         break;
     case IS_TOP:
@@ -1111,24 +1182,29 @@ static void run_init_case(const struct init_case *c)
                     continue;
                 }
                 calls++;
-                ok &= init_refused(c, at, size, c->words, ok);
+                ok &= init_refused(c, at, size, c->words, ok, as_region);
             }
             calls += 2;
-            ok &= init_refused(c, at, SIZE_MAX, c->words, ok);
-            ok &= init_refused(c, at, SIZE_MAX - (size_t)k + 1u, c->words, ok);
+            ok &= init_refused(c, at, SIZE_MAX, c->words, ok, as_region);
+            ok &= init_refused(c, at, SIZE_MAX - (size_t)k + 1u, c->words, ok, as_region);
         }
         break;
     case IS_BM_LENGTHS:
         for (size_t w = 0; w < chop_bitmap_words_needed(c->size); w++, calls++)
-            ok &= init_refused(c, base, c->size, w, ok);
+            ok &= init_refused(c, base, c->size, w, ok, as_region);
         break;
     }
     char extra[80] = "";
     if (calls > 1)
         snprintf(extra, sizeof extra, " [%zu calls%s]", calls,
                  skipped ? ", leaving out the regions that hold a block" : "");
-    tap_ok(ok, "chop_init: %s -> %s, heap (pre-filled), bitmap and scratch untouched%s",
-           c->name, tap_status_name(c->want), extra);
+    if (as_region)
+        tap_ok(ok, "chop_add_region: %s (the heap as the descriptor) -> %s, descriptor"
+                   " (pre-filled), bitmap, scratch and the heap added to untouched%s",
+               c->name, tap_status_name(c->want), extra);
+    else
+        tap_ok(ok, "chop_init: %s -> %s, heap (pre-filled), bitmap and scratch untouched%s",
+               c->name, tap_status_name(c->want), extra);
 }
 
 /* Heaps that must be built use no bitmap where the build has free-list mode, else bitmap
@@ -1258,8 +1334,9 @@ static void test_stateless(void)
 
 int main(void)
 {
-    for (size_t i = 0; i < sizeof init_cases / sizeof init_cases[0]; i++)
-        run_init_case(&init_cases[i]);
+    for (int as_region = 0; as_region <= 1; as_region++)
+        for (size_t i = 0; i < sizeof init_cases / sizeof init_cases[0]; i++)
+            run_init_case(&init_cases[i], as_region);
     init_boundaries();
     test_stateless();
 
@@ -1270,8 +1347,8 @@ int main(void)
         size_t live_cases = 0;
         for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
             live_cases += groups[g].count;
-        /* Each live case is two points; the hooks pass runs them all again. */
-        if (!block_exists(SCENE_NEEDS, (mode == MODE_BITMAP ? 370u : 344u) + 2u * (unsigned)live_cases,
+        /* Each live case is two points; the hooks and regions passes run them all again. */
+        if (!block_exists(SCENE_NEEDS, (mode == MODE_BITMAP ? 370u : 344u) + 4u * (unsigned)live_cases,
                           "the hostile scene and its live cases (big, of 512 bytes at least,"
                           " in a region of 4 * big)"))
             continue;
@@ -1287,6 +1364,14 @@ int main(void)
                 run_live_case(group, &groups[g].cases[i], mode);
         }
         hooked_pass = 0;
+        regions_pass = 1;
+        for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+            char group[96];
+            snprintf(group, sizeof group, "in an added region, %s", groups[g].name);
+            for (size_t i = 0; i < groups[g].count; i++)
+                run_live_case(group, &groups[g].cases[i], mode);
+        }
+        regions_pass = 0;
         /* Every refused free again, as the old block of a reallocation. */
         for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
             for (size_t i = 0; i < groups[g].count; i++) {
