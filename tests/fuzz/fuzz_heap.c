@@ -18,6 +18,12 @@
  * and resize must then be traced exactly once with the status it returned, and bit 5 of
  * an allocate's or resize's first argument byte makes the fault hook fail it, which must
  * be refused as a full heap would refuse it.
+ *
+ * With bit 6 of byte 2 the region is cut in three at minimum-block boundaries: the heap
+ * gets the first third, and the other two are added with chop_add_region(), each with
+ * its own slice of the bitmap.  Every block must then lie inside one third, and bit 4
+ * of an allocate's first argument byte allocates with chop_try_allocate_in() from the
+ * third that its second byte picks, which must hold the block.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,8 +37,10 @@
 
 static _Alignas(ARENA) unsigned char arena[ARENA];
 static unsigned char arena_before[ARENA];
-static uint64_t bitmap[CHOP_BITMAP_WORDS(ARENA)];
-static uint64_t bitmap_before[CHOP_BITMAP_WORDS(ARENA)];
+/* Room for three regions' bitmaps: each may need a word more than its share. */
+#define BITMAP_WORDS (CHOP_BITMAP_WORDS(ARENA) + 3u)
+static uint64_t bitmap[BITMAP_WORDS];
+static uint64_t bitmap_before[BITMAP_WORDS];
 
 typedef struct slot {
     unsigned char *ptr; /* NULL: unused */
@@ -44,6 +52,11 @@ static slot live[SLOTS];
 static chop_heap heap, heap_before;
 static int bitmap_mode;
 static uintptr_t region_lo, region_hi;
+
+/* With regions: the added ones, and where the thirds begin (cut[0] = region_lo) and end. */
+static chop_region added[2], added_before[2];
+static int with_regions;
+static uintptr_t cut[4];
 static unsigned char *stale_ptr; /* the last pointer freed, and its layout */
 static size_t stale_size, stale_align;
 
@@ -99,6 +112,7 @@ static void require_traced(unsigned long before, chop_event_kind kind, chop_stat
 static void snapshot(void)
 {
     heap_before = heap;
+    memcpy(added_before, added, sizeof added);
     raw_copy(arena_before, arena, ARENA); /* free blocks are poisoned: see testlib.h */
     memcpy(bitmap_before, bitmap, sizeof bitmap);
 }
@@ -107,9 +121,20 @@ static void snapshot(void)
 static void require_unchanged(int was_allocation)
 {
     chop_heap now = heap;
-    if (was_allocation && now.failed_requests == heap_before.failed_requests + 1u)
-        now.failed_requests = heap_before.failed_requests;
+    chop_region now_added[2];
+    memcpy(now_added, added, sizeof added);
+    /* The refusal is counted by the heap or by the region asked (chop_try_allocate_in). */
+    size_t *counted[3] = { &now.failed_requests, &now_added[0].blocks.failed_requests,
+                           &now_added[1].blocks.failed_requests };
+    size_t was[3] = { heap_before.failed_requests, added_before[0].blocks.failed_requests,
+                      added_before[1].blocks.failed_requests };
+    for (unsigned k = 0; was_allocation && k < 3u; k++)
+        if (*counted[k] == was[k] + 1u) {
+            *counted[k] = was[k];
+            break;
+        }
     REQUIRE(memcmp(&now, &heap_before, sizeof now) == 0);
+    REQUIRE(memcmp(now_added, added_before, sizeof now_added) == 0);
     REQUIRE(raw_equal(arena, arena_before, ARENA));
     REQUIRE(memcmp(bitmap, bitmap_before, sizeof bitmap) == 0);
 }
@@ -120,6 +145,17 @@ static void require_sound(void)
     for (unsigned i = 0; i < SLOTS; i++)
         for (size_t j = 0; live[i].ptr && j < live[i].size; j++)
             REQUIRE(live[i].ptr[j] == live[i].fill);
+}
+
+/* Whether the block of `size` bytes at a lies inside one region: no block spans two. */
+static int inside_one_region(uintptr_t a, size_t size)
+{
+    if (!with_regions)
+        return 1;
+    for (unsigned k = 0; k < 3u; k++)
+        if (a >= cut[k] && a < cut[k + 1])
+            return cut[k + 1] - a >= size;
+    return 0;
 }
 
 /* The live slot whose block holds addr, or -1. */
@@ -149,7 +185,11 @@ static void do_allocate(unsigned i, const uint8_t *arg)
     snapshot();
     unsigned long before = events;
     fail_next = (arg[0] & 0x20u) != 0;
-    chop_status st = chop_try_allocate(&heap, size, align, &p);
+    unsigned chosen = arg[1] % 3u; /* with bit 4: chop_try_allocate_in() of this third */
+    int placed = with_regions && (arg[0] & 0x10u) != 0;
+    chop_status st = placed ? chop_try_allocate_in(&heap, chosen ? &added[chosen - 1u] : NULL,
+                                                   size, align, &p)
+                            : chop_try_allocate(&heap, size, align, &p);
     int layout_ok = size != 0 && align != 0 && (align & (align - 1u)) == 0 &&
                     size <= CHOP_LARGEST_BLOCK_SIZE && align <= CHOP_LARGEST_BLOCK_SIZE;
     require_traced(before, CHOP_EVENT_ALLOCATE, st, p);
@@ -169,6 +209,9 @@ static void do_allocate(unsigned i, const uint8_t *arg)
     uintptr_t a = (uintptr_t)p;
     REQUIRE(a >= region_lo && a < region_hi && region_hi - a >= block);
     REQUIRE(a % block == 0);
+    REQUIRE(inside_one_region(a, block));
+    if (placed)
+        REQUIRE(a >= cut[chosen] && a < cut[chosen + 1]);
     for (unsigned j = 0; j < SLOTS; j++) {
         uintptr_t q = (uintptr_t)live[j].ptr;
         if (live[j].ptr)
@@ -280,6 +323,7 @@ static void do_reallocate(unsigned i, const uint8_t *arg)
     if (block <= s->block)
         REQUIRE(p == s->ptr); /* shrinking never moves */
     REQUIRE(a >= region_lo && a < region_hi && region_hi - a >= block && a % block == 0);
+    REQUIRE(inside_one_region(a, block));
     size_t kept = s->size < size ? s->size : size;
     for (size_t j = 0; j < kept; j++)
         REQUIRE(((unsigned char *)p)[j] == s->fill);
@@ -386,8 +430,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(live, 0, sizeof live);
     stale_ptr = NULL;
     memset(bitmap, 0, sizeof bitmap);
-    chop_status st = chop_init(&heap, arena + offset, length, bitmap_mode ? bitmap : NULL,
-                               bitmap_mode ? CHOP_BITMAP_WORDS(ARENA) : 0);
+    memset(added, 0, sizeof added);
+    region_lo = (uintptr_t)(arena + offset);
+    region_hi = region_lo + length;
+    with_regions = (data[2] & 0x40u) != 0;
+    cut[0] = region_lo;
+    cut[3] = region_hi;
+    for (unsigned k = 1; k < 3u; k++) { /* minimum-block boundaries: no bytes lost between */
+        uintptr_t at = region_lo + length * k / 3u;
+        at = (at + CHOP_MIN_BLOCK_SIZE - 1u) & ~(uintptr_t)(CHOP_MIN_BLOCK_SIZE - 1u);
+        cut[k] = with_regions && at < region_hi ? at : region_hi;
+    }
+    size_t words = 0;
+    chop_status st = CHOP_OK;
+    for (unsigned k = 0; k < 3u && st == CHOP_OK; k++) {
+        size_t span = (size_t)(cut[k + 1] - cut[k]);
+        uint64_t *bits = bitmap_mode ? bitmap + words : NULL;
+        size_t need = bitmap_mode ? CHOP_BITMAP_WORDS(span) : 0u;
+        if (k == 0) {
+            st = chop_init(&heap, addr(cut[0]), span, bits, need);
+        } else if (with_regions) {
+            chop_status added_st = chop_add_region(&heap, &added[k - 1u], addr(cut[k]), span,
+                                                   bits, need);
+            REQUIRE(added_st == CHOP_OK || added_st == CHOP_ERR_BAD_REGION);
+        }
+        words += need;
+    }
     if (st != CHOP_OK) {
         REQUIRE(st == CHOP_ERR_BAD_REGION);
         return 0;
@@ -398,8 +466,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         chop_set_hooks(&heap, &hooks);
     chop_stats stats;
     chop_get_stats(&heap, &stats);
-    region_lo = (uintptr_t)(arena + offset);
-    region_hi = region_lo + length;
     require_sound();
 
     for (size_t at = 4; at + 4 <= size; at += 4) {
