@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the six example programs and checks what they print; writes TAP.
+# Runs the seven example programs and checks what they print; writes TAP.
 # SPDX-License-Identifier: MIT
 #
 # make check runs it through Automake's tap-driver.sh with top_builddir,
@@ -26,7 +26,7 @@ if test "${CHOP_BUILD_EXAMPLES:-yes}" = no; then
     exit 0
 fi
 
-echo "1..32"
+echo "1..37"
 
 n=0
 # ok CONDITION-STATUS DESCRIPTION: prints one TAP line (SKIP while $skip is set).
@@ -161,4 +161,15 @@ ok $? "allocation_sites reports the live allocations by the call site that made 
 has "$out" "failed requests, 3 refusals traced, 5 live allocations (as before: yes)"
 ok $? "allocation_sites fails chosen allocations, and the program's recovery leaks nothing"
 
-test "$n" -eq 32 || echo "Bail out! planned 32 tests, ran $n"
+# --- memory_banks --------------------------------------------------------------
+run memory_banks
+common memory_banks "memory_banks: OK"
+! grep '^  DMA buffer .* in CCM+' "$out" > /dev/null &&
+    has "$out" "DMA buffer 9 refused: SRAM1 and SRAM2 are full, though 1280 bytes are free in CCM"
+ok $? "memory_banks keeps DMA buffers out of CCM, and refuses one when the DMA banks are full"
+grep '^  task stack  *2048 bytes  in SRAM2+0$' "$out" > /dev/null &&
+    grep '^  queue  *256 bytes  in CCM+2048$' "$out" > /dev/null &&
+    grep '^  but not DMA  *1024 bytes  in CCM+3072$' "$out" > /dev/null
+ok $? "memory_banks gives ordinary requests the best-fitting block of any bank"
+
+test "$n" -eq 37 || echo "Bail out! planned 37 tests, ran $n"
