@@ -375,10 +375,8 @@ chop_status chopi_allocate(chop_heap *heap, size_t size, size_t align, void **ou
  * block, so the first region with the lowest candidate order wins.  The allocation
  * there cannot fail: the refusals are counted here, in the heap (R2).
  */
-chop_status chopi_allocate_anywhere(chop_heap *heap, size_t size, size_t align, void **out)
+chop_status chopi_allocate_spread(chop_heap *heap, size_t size, size_t align, void **out)
 {
-    if (!heap->next_region)
-        return chopi_allocate(heap, size, align, out);
     unsigned order = 0;
     chop_status status = chopi_layout_order(size, align, &order);
     chop_heap *best = NULL;
@@ -399,6 +397,14 @@ chop_status chopi_allocate_anywhere(chop_heap *heap, size_t size, size_t align, 
     status = chopi_allocate(best, size, align, out);
     chopi_note_whole_peak(heap);
     return status;
+}
+
+chop_heap *chopi_find_region(const chop_heap *heap, uintptr_t addr)
+{
+    for (const chop_heap *region = heap; region; region = region->next_region)
+        if (addr - region->start < region->end - region->start)
+            return (chop_heap *)(uintptr_t)region;
+    return (chop_heap *)(uintptr_t)heap;
 }
 
 void chopi_note_whole_peak(chop_heap *heap)

@@ -495,20 +495,28 @@ chop_status chopi_allocate(chop_heap *heap, size_t size, size_t align, void **ou
 
 /*
  * The region of the heap whose range holds addr (R1), or the heap itself if none does,
- * whose checks then refuse addr as outside.  O(regions).  Like strchr(), it returns a
- * pointer into what it was given as const: the caller knows whether it may write.
+ * whose checks then refuse addr as outside.  O(regions); one test for a heap without
+ * added regions, which the search, out of line (heap.c), never sees.  Like strchr(),
+ * it returns a pointer into what it was given as const: the caller knows whether it
+ * may write.
  */
+chop_heap *chopi_find_region(const chop_heap *heap, uintptr_t addr);
+
 static inline chop_heap *chopi_region_of(const chop_heap *heap, uintptr_t addr)
 {
-    for (const chop_heap *region = heap; region; region = region->next_region)
-        if (addr - region->start < region->end - region->start)
-            return (chop_heap *)(uintptr_t)region;
-    return (chop_heap *)(uintptr_t)heap;
+    return heap->next_region ? chopi_find_region(heap, addr) : (chop_heap *)(uintptr_t)heap;
 }
 
 /* chopi_allocate() over all of the heap's regions (R1): the smallest free block that
- * fits, of equal ones the first region's.  O(regions) on top (heap.c). */
-chop_status chopi_allocate_anywhere(chop_heap *heap, size_t size, size_t align, void **out);
+ * fits, of equal ones the first region's.  O(regions) on top, out of line (heap.c). */
+chop_status chopi_allocate_spread(chop_heap *heap, size_t size, size_t align, void **out);
+
+static inline chop_status chopi_allocate_anywhere(chop_heap *heap, size_t size, size_t align,
+                                                  void **out)
+{
+    return heap->next_region ? chopi_allocate_spread(heap, size, align, out)
+                             : chopi_allocate(heap, size, align, out);
+}
 
 /* Records a new high-water mark of the whole heap's allocated bytes (R2), after
  * allocating or growing a block in any region.  O(regions) (heap.c). */

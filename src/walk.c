@@ -106,7 +106,7 @@ chop_status chop_walk(const chop_heap *heap, chop_visit_fn visit, void *ctx)
     if (!heap || !visit)
         return CHOP_ERR_NULL_ARGUMENT;
     chop_status status = CHOP_OK;
-    for (const chop_heap *region = heap; region && status == CHOP_OK;)
+    for (const chop_heap *region = heap; region;) /* NULL after an error or a stop */
         status = walk_region(heap, &region, visit, ctx);
     return status;
 }
