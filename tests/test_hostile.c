@@ -26,9 +26,11 @@
  * (FL_ACCEPTS): for those cases the test asserts the documented outcome — the free
  * is accepted, and the next allocation of that layout hands out the live memory.
  *
- * Every live case runs twice: on plain heaps, and on heaps with diagnostics hooks
+ * Every live case runs four times: on plain heaps; on heaps with diagnostics hooks
  * (chop_set_hooks()) whose trace hook must hear of each traced call exactly once, with
- * the status the call returned, and whose fault hook never fails.
+ * the status the call returned, and whose fault hook never fails; again with a fault
+ * hook that fails every allocation the hostile call asks about, which must not change
+ * its status; and with the scene in a region added to the heap (chop_add_region()).
  *
  * The library may poison free blocks for memcheck and AddressSanitizer, so this
  * program reads and writes region memory only through the requested bytes of blocks
@@ -89,6 +91,22 @@ static int never_fail(void *ctx, size_t size, size_t align)
 }
 
 static const chop_hooks listening = { hear, never_fail, NULL };
+
+/* The faults pass: hooks whose fault hook fails every allocation during the hostile
+ * call (and none while the scene is built or drained), which must change nothing: a
+ * refused call is refused for its own reason first. */
+static int faults_pass;
+static int in_hostile_call;
+
+static int fail_hostile_calls(void *ctx, size_t size, size_t align)
+{
+    (void)ctx;
+    (void)size;
+    (void)align;
+    return in_hostile_call;
+}
+
+static const chop_hooks failing = { hear, fail_hostile_calls, NULL };
 
 /* The regions pass: the scene lies in a region added to a heap whose own region, a
  * decoy of one minimum block, is allocated before the scene, so that every block of
@@ -202,7 +220,7 @@ static void build_side(struct side *sd, int mode, int which)
     if (s != CHOP_OK)
         tap_bail_out("%s: scene: chop_init: %s", mode_name(mode), tap_status_name(s));
     if (hooked_pass)
-        chop_set_hooks(&sd->heap, &listening);
+        chop_set_hooks(&sd->heap, faults_pass ? &failing : &listening);
     for (size_t i = 0; i < N_SLOTS; i++) {
         sd->blk[i] = NULL;
         sd->live[i] = 0;
@@ -713,6 +731,7 @@ static struct call_result make_call(struct fixture *fx, const struct live_case *
     else if (c->sweep == SW_BAD_ALIGNS)
         r.align = bad_align(i);
     traced_calls = 0;
+    in_hostile_call = 1;
     switch (c->call) {
     case CALL_ALLOC:
         r.status =
@@ -738,6 +757,7 @@ static struct call_result make_call(struct fixture *fx, const struct live_case *
         break;
     }
     }
+    in_hostile_call = 0;
     /* With hooks, allocate, free and resize on a heap are traced once, with their status
      * (an allocate without an out pointer, and a free of NULL, are not calls to trace). */
     int traced = heap && ((c->call == CALL_ALLOC && !(c->flags & F_OUT_NULL)) ||
@@ -1347,8 +1367,9 @@ int main(void)
         size_t live_cases = 0;
         for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
             live_cases += groups[g].count;
-        /* Each live case is two points; the hooks and regions passes run them all again. */
-        if (!block_exists(SCENE_NEEDS, (mode == MODE_BITMAP ? 370u : 344u) + 4u * (unsigned)live_cases,
+        /* Each live case is two points; the hooks, faults and regions passes run them all
+         * again. */
+        if (!block_exists(SCENE_NEEDS, (mode == MODE_BITMAP ? 370u : 344u) + 6u * (unsigned)live_cases,
                           "the hostile scene and its live cases (big, of 512 bytes at least,"
                           " in a region of 4 * big)"))
             continue;
@@ -1363,6 +1384,14 @@ int main(void)
             for (size_t i = 0; i < groups[g].count; i++)
                 run_live_case(group, &groups[g].cases[i], mode);
         }
+        faults_pass = 1;
+        for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+            char group[96];
+            snprintf(group, sizeof group, "with a fault hook failing it, %s", groups[g].name);
+            for (size_t i = 0; i < groups[g].count; i++)
+                run_live_case(group, &groups[g].cases[i], mode);
+        }
+        faults_pass = 0;
         hooked_pass = 0;
         regions_pass = 1;
         for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
