@@ -1352,6 +1352,17 @@ static void test_stateless(void)
 
 /* ------------------------------------------------------------------------------ */
 
+/* Every live case of the catalogue, each named by its group behind `pass`. */
+static void run_every_live_case(const char *pass, int mode)
+{
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+        char group[96];
+        snprintf(group, sizeof group, "%s%s", pass, groups[g].name);
+        for (size_t i = 0; i < groups[g].count; i++)
+            run_live_case(group, &groups[g].cases[i], mode);
+    }
+}
+
 int main(void)
 {
     for (int as_region = 0; as_region <= 1; as_region++)
@@ -1374,32 +1385,15 @@ int main(void)
                           " in a region of 4 * big)"))
             continue;
         check_scene(mode);
-        for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
-            for (size_t i = 0; i < groups[g].count; i++)
-                run_live_case(groups[g].name, &groups[g].cases[i], mode);
+        run_every_live_case("", mode);
         hooked_pass = 1;
-        for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
-            char group[96];
-            snprintf(group, sizeof group, "with hooks, %s", groups[g].name);
-            for (size_t i = 0; i < groups[g].count; i++)
-                run_live_case(group, &groups[g].cases[i], mode);
-        }
+        run_every_live_case("with hooks, ", mode);
         faults_pass = 1;
-        for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
-            char group[96];
-            snprintf(group, sizeof group, "with a fault hook failing it, %s", groups[g].name);
-            for (size_t i = 0; i < groups[g].count; i++)
-                run_live_case(group, &groups[g].cases[i], mode);
-        }
+        run_every_live_case("with a fault hook failing it, ", mode);
         faults_pass = 0;
         hooked_pass = 0;
         regions_pass = 1;
-        for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
-            char group[96];
-            snprintf(group, sizeof group, "in an added region, %s", groups[g].name);
-            for (size_t i = 0; i < groups[g].count; i++)
-                run_live_case(group, &groups[g].cases[i], mode);
-        }
+        run_every_live_case("in an added region, ", mode);
         regions_pass = 0;
         /* Every refused free again, as the old block of a reallocation. */
         for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
