@@ -214,11 +214,65 @@ static void test_statistics(void)
            "vPortHeapResetState: the next call builds a fresh heap");
 }
 
+/* heap_5.c's vPortDefineHeapRegions(): one heap over several banks. */
+static _Alignas(8) uint8_t bank_a[4096];
+static _Alignas(8) uint8_t bank_b[2048 + 3];
+static _Alignas(8) uint8_t bank_tiny[16];
+
+static int in_bank(const void *p, const uint8_t *bank, size_t size)
+{
+    return (uintptr_t)p - (uintptr_t)bank < size;
+}
+
+static void test_heap_regions(void)
+{
+    vPortHeapResetState();
+    const HeapRegion_t regions[] = {
+        { bank_b + 3, sizeof bank_b - 3 }, /* an odd start: the descriptor is aligned */
+        { bank_tiny, sizeof bank_tiny },   /* too small for a descriptor: left out */
+        { bank_a, sizeof bank_a },
+        { NULL, 0 },
+    };
+    unsigned asserted = asserts;
+    vPortDefineHeapRegions(regions);
+    size_t fresh = xPortGetFreeHeapSize();
+    tap_ok(asserts == asserted + 1u && fresh > (sizeof bank_a + sizeof bank_b) / 2u &&
+               fresh < sizeof bank_a + sizeof bank_b && xPortGetMinimumEverFreeHeapSize() == fresh,
+           "vPortDefineHeapRegions: one heap over two banks, %zu bytes free; the tiny one is"
+           " refused by configASSERT", fresh);
+    void *blocks[128];
+    size_t n = 0, in_a = 0, in_b = 0, block = block_of(SECOND);
+    while (n < 128 && (blocks[n] = pvPortMalloc(SECOND)) != NULL) {
+        in_a += (size_t)in_bank(blocks[n], bank_a, sizeof bank_a);
+        in_b += (size_t)in_bank(blocks[n], bank_b, sizeof bank_b);
+        n++;
+    }
+    HeapStats_t full;
+    vPortGetHeapStats(&full);
+    tap_ok(n > 0 && n < 128 && in_a + in_b == n && in_a > 0 && in_b > 0 &&
+               full.xSizeOfLargestFreeBlockInBytes < block,
+           "pvPortMalloc(%zu) until the heap is full: %zu blocks, %zu in the first bank,"
+           " %zu in the second", SECOND, n, in_a, in_b);
+    vPortDefineHeapRegions(regions);
+    tap_ok(asserts == asserted + 2u && xPortGetFreeHeapSize() == fresh - n * block,
+           "defining the regions again fails configASSERT and changes nothing");
+    vPortFree(bank_b + 8);
+    tap_ok(asserts == asserted + 3u, "vPortFree of a bank's descriptor fails configASSERT");
+    while (n > 0)
+        vPortFree(blocks[--n]);
+    tap_ok(asserts == asserted + 3u && xPortGetFreeHeapSize() == fresh,
+           "vPortFree takes back every block, in either bank");
+    vPortHeapResetState();
+    tap_ok(xPortGetFreeHeapSize() > configTOTAL_HEAP_SIZE / 2,
+           "vPortHeapResetState: back to ucHeap");
+}
+
 int main(void)
 {
     test_allocate_and_free();
     test_failures();
     test_statistics();
+    test_heap_regions();
     tap_ok(suspended == 0 && deepest == 1 && unbalanced == 0,
            "every call suspended the scheduler once and resumed it (%u calls)", suspensions);
     return tap_done();

@@ -7,12 +7,17 @@
  * provides pvPortMalloc(), vPortFree(), pvPortCalloc(), xPortGetFreeHeapSize(),
  * xPortGetMinimumEverFreeHeapSize(), xPortResetHeapMinimumEverFreeHeapSize(),
  * vPortGetHeapStats(), vPortInitialiseBlocks() and vPortHeapResetState(), with
- * heap_4.c's semantics:
+ * heap_4.c's semantics, and heap_5.c's vPortDefineHeapRegions():
  *
  *   - the heap is ucHeap[configTOTAL_HEAP_SIZE], defined here or, with
  *     configAPPLICATION_ALLOCATED_HEAP set to 1, by the application (to place it
  *     in a chosen RAM section); chop_init_region() builds the heap inside it, on
  *     the first call;
+ *   - or, as with heap_5.c, the regions given to vPortDefineHeapRegions() before the
+ *     first allocation, a list that ends with a region of 0 bytes: one heap over all
+ *     of them (chop_add_region()), in any order, each keeping its descriptor and
+ *     bitmap at its start.  Without configTOTAL_HEAP_SIZE there is no ucHeap, and
+ *     every allocation fails until the regions are defined;
  *   - every call runs with the scheduler suspended (vTaskSuspendAll() and
  *     xTaskResumeAll()), as FreeRTOS's own heaps do: not from an interrupt handler;
  *   - pvPortMalloc(0) and a request that cannot be met return NULL and call
@@ -42,9 +47,6 @@
 #error "heap_chop.c frees without a size, which needs chopalloc's bitmap mode (built without --disable-bitmap)"
 #endif
 
-#ifndef configTOTAL_HEAP_SIZE
-#error "heap_chop.c: FreeRTOSConfig.h must define configTOTAL_HEAP_SIZE"
-#endif
 #ifndef configAPPLICATION_ALLOCATED_HEAP
 #define configAPPLICATION_ALLOCATED_HEAP 0
 #endif
@@ -61,7 +63,9 @@
 #define configASSERT(x)
 #endif
 
-#if configAPPLICATION_ALLOCATED_HEAP == 1
+#if !defined(configTOTAL_HEAP_SIZE)
+/* heap_5.c's way: vPortDefineHeapRegions() gives the memory. */
+#elif configAPPLICATION_ALLOCATED_HEAP == 1
 extern uint8_t ucHeap[configTOTAL_HEAP_SIZE];
 #else
 static uint8_t ucHeap[configTOTAL_HEAP_SIZE];
@@ -79,21 +83,60 @@ static size_t successful_frees;
 /* With the scheduler suspended: builds the heap on the first call.  A heap that
  * cannot hold configTOTAL_HEAP_SIZE's structure, bitmap and one block stays NULL,
  * and every allocation then fails. */
-static chop_heap *the_heap(void)
-{
-    if (heap == NULL && chop_init_region(&heap, ucHeap, sizeof ucHeap, 1) == CHOP_OK) {
-        chop_stats stats;
-        chop_get_stats(heap, &stats);
-        minimum_ever_free = stats.free_bytes;
-    }
-    return heap;
-}
-
 static size_t free_bytes(const chop_heap *h)
 {
     chop_stats stats;
     chop_get_stats(h, &stats);
     return stats.free_bytes;
+}
+
+static chop_heap *the_heap(void)
+{
+#ifdef configTOTAL_HEAP_SIZE
+    if (heap == NULL && chop_init_region(&heap, ucHeap, sizeof ucHeap, 1) == CHOP_OK)
+        minimum_ever_free = free_bytes(heap);
+#endif
+    return heap;
+}
+
+/*
+ * A region of vPortDefineHeapRegions() after the first: its chop_region and then its
+ * bitmap at its start, both aligned to 8 bytes (uint64_t's alignment at most), and
+ * the rest added to the heap.
+ */
+static chop_status add_heap_region(chop_heap *h, uint8_t *start, size_t size)
+{
+    const size_t descriptor = (sizeof(chop_region) + 7u) & ~(size_t)7u;
+    size_t pad = (size_t)(-(uintptr_t)start & 7u);
+    if (size < pad + descriptor)
+        return CHOP_ERR_BAD_REGION;
+    size_t rest = size - pad - descriptor;
+    size_t words = CHOP_BITMAP_WORDS(rest);
+    if (rest <= words * sizeof(uint64_t))
+        return CHOP_ERR_BAD_REGION;
+    chop_region *region = (chop_region *)(void *)(start + pad);
+    uint64_t *bitmap = (uint64_t *)(void *)(start + pad + descriptor);
+    return chop_add_region(h, region, (uint8_t *)(bitmap + words), rest - words * sizeof(uint64_t),
+                           bitmap, words);
+}
+
+void vPortDefineHeapRegions(const HeapRegion_t *const pxHeapRegions)
+{
+    vTaskSuspendAll();
+    {
+        configASSERT(heap == NULL); /* as heap_5.c: before the first allocation */
+        chop_heap *h = heap;
+        for (const HeapRegion_t *r = pxHeapRegions; heap == NULL && r->xSizeInBytes > 0; r++) {
+            chop_status status =
+                h == NULL ? chop_init_region(&h, r->pucStartAddress, r->xSizeInBytes, 1)
+                          : add_heap_region(h, r->pucStartAddress, r->xSizeInBytes);
+            configASSERT(status == CHOP_OK); /* a region too small for a block is left out */
+        }
+        if (heap == NULL && h != NULL)
+            minimum_ever_free = free_bytes(h);
+        heap = h;
+    }
+    (void)xTaskResumeAll();
 }
 
 void *pvPortMalloc(size_t xWantedSize)

@@ -38,6 +38,12 @@ typedef struct xHeapStats {
     size_t xNumberOfSuccessfulFrees;
 } HeapStats_t;
 
+typedef struct HeapRegion {
+    uint8_t *pucStartAddress;
+    size_t xSizeInBytes;
+} HeapRegion_t;
+
+void vPortDefineHeapRegions(const HeapRegion_t *const pxHeapRegions);
 void *pvPortMalloc(size_t xWantedSize);
 void *pvPortCalloc(size_t xNum, size_t xSize);
 void vPortFree(void *pv);
