@@ -18,15 +18,15 @@
 #define SRAM1_BYTES 8192u
 #define CCM_BYTES 4096u
 #define SRAM2_BYTES 2048u
-#define DMA_BUFFER 1024u /* the largest request */
+#define DMA_BUFFER 1024u
 
-#if CHOPALLOC_MAX_ORDER - 1 < 10 /* 2^10 = DMA_BUFFER */
+#if CHOPALLOC_MAX_ORDER - 1 < 13 /* 2^13 = SRAM1_BYTES */
 
 int main(void)
 {
-    printf("memory_banks: skipped: the example needs %u-byte blocks, but this build's "
-           "largest block is %zu bytes (configure --with-max-order=11 or more)\n",
-           DMA_BUFFER, chop_largest_block_size());
+    printf("memory_banks: skipped: the example needs a bank to be one block of %u bytes, but"
+           " this build's largest block is %zu bytes (configure --with-max-order=14 or"
+           " more)\n", SRAM1_BYTES, chop_largest_block_size());
     return 0;
 }
 
