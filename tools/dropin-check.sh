@@ -7,8 +7,8 @@
 #
 # Usage: tools/dropin-check.sh [--strict]
 #
-# For each compiler and each of -O2, -O3 and -Os, in both builds (bitmap and
-# -DCHOPALLOC_HAVE_BITMAP=0):
+# For each compiler and each of -O2, -O3 and -Os, in the three builds (both modes,
+# -DCHOPALLOC_HAVE_BITMAP=0 and -DCHOPALLOC_HAVE_FREE_LIST=0):
 #   - the sources are compiled and linked into one relocatable object, whose
 #     undefined symbols must be none (nm -u);
 #   - for the bare-metal compilers, tools/dropin-firmware.c, which calls every public
@@ -38,7 +38,7 @@ trap 'rm -rf "$tmp"' EXIT
 passed=0
 failed=0
 
-# check NAME CC LD NM FIRMWARE: all optimisation levels and both builds for one
+# check NAME CC LD NM FIRMWARE: all optimisation levels and the three builds for one
 # compiler; FIRMWARE is yes for a bare-metal target.
 check() {
     name=$1 cc=$2 ld=$3 nm=$4 firmware=$5
@@ -50,10 +50,12 @@ check() {
     fi
     bad=
     for opt in -O2 -O3 -Os; do
-        for bitmap in 1 0; do
-            dir=$tmp/$name$opt$bitmap
+        for modes in 11 01 10; do # bitmap, free list
+            bitmap=${modes%?} free_list=${modes#?}
+            dir=$tmp/$name$opt$modes
             mkdir -p "$dir"
-            flags="$opt -std=c11 -Wall -Wextra -Werror -DCHOPALLOC_HAVE_BITMAP=$bitmap -I$srcdir/include"
+            flags="$opt -std=c11 -Wall -Wextra -Werror -DCHOPALLOC_HAVE_BITMAP=$bitmap"
+            flags="$flags -DCHOPALLOC_HAVE_FREE_LIST=$free_list -I$srcdir/include"
             objs=
             for src in $sources; do
                 obj=$dir/$(basename "$src" .c).o
@@ -65,7 +67,7 @@ check() {
             $ld -r $objs -o "$dir/all.o"
             undefined=$($nm -u "$dir/all.o" | awk '{ print $NF }' | tr '\n' ' ')
             if [ -n "$undefined" ]; then
-                echo "dropin: $name $opt bitmap=$bitmap: the sources need: $undefined" >&2
+                echo "dropin: $name $opt bitmap=$bitmap free_list=$free_list: the sources need: $undefined" >&2
                 bad="$bad $opt"
             fi
             if [ "$firmware" = yes ]; then
@@ -79,7 +81,7 @@ check() {
         done
     done
     if [ -z "$bad" ]; then
-        echo "dropin: $name: no undefined symbol at -O2, -O3, -Os, both builds"
+        echo "dropin: $name: no undefined symbol at -O2, -O3, -Os, in the three builds"
         passed=$((passed + 1))
     else
         echo "dropin: $name: FAILED at$bad"

@@ -10,11 +10,16 @@
 static chop_heap heap;
 static uint64_t region[128]; /* 1 KiB */
 static uint64_t region2[128];
+static uint64_t region3[128];
+static chop_region added;
 #if CHOPALLOC_HAVE_BITMAP
 static uint64_t bitmap[CHOP_BITMAP_WORDS(sizeof region)];
+static uint64_t bitmap3[CHOP_BITMAP_WORDS(sizeof region3)];
 #define BITMAP bitmap, sizeof bitmap / sizeof bitmap[0]
+#define BITMAP3 bitmap3, sizeof bitmap3 / sizeof bitmap3[0]
 #else
 #define BITMAP NULL, 0
+#define BITMAP3 NULL, 0
 #endif
 
 /* Volatile, so that no call is evaluated at build time. */
@@ -34,6 +39,13 @@ static void no_lock(void *ctx)
     (void)ctx;
 }
 
+static void no_trace(void *ctx, const chop_event *event)
+{
+    (void)ctx, (void)event;
+}
+
+static const chop_hooks hooks = { no_trace, NULL, NULL };
+
 void _start(void);
 
 void _start(void)
@@ -47,6 +59,10 @@ void _start(void)
     dropin_result = chop_init_region(&inside, region2, sizeof region2, CHOPALLOC_HAVE_BITMAP);
     dropin_result = chop_init(&heap, region, sizeof region, BITMAP);
     chop_set_lock(&heap, no_lock, no_lock, NULL);
+    chop_set_hooks(&heap, &hooks);
+    dropin_result = chop_add_region(&heap, &added, region3, sizeof region3, BITMAP3);
+    dropin_result = chop_try_allocate_in(&heap, &added, size, 8, &block);
+    dropin_result = chop_pointer_status(&heap, block);
     dropin_result = chop_try_allocate(&heap, size, 8, &block);
     dropin_result = chop_try_reallocate(&heap, &block, size, 2 * size, 8);
     dropin_result = chop_try_deallocate(&heap, block, 2 * size, 8);
@@ -58,6 +74,7 @@ void _start(void)
     dropin_result = chop_walk(&heap, count_blocks, &blocks);
     dropin_result = chop_check(&heap);
     chop_get_stats(&heap, &stats);
+    chop_reset_watermarks(&heap);
     dropin_result = stats.free_bytes + blocks + chop_bitmap_words_needed(size) +
                     chop_largest_block_size() + chop_min_block_size() +
                     chop_required_arena(size, size) +
