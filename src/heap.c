@@ -107,9 +107,9 @@ void chopi_unlink_free(chop_heap *heap, chop_free_block *block, unsigned order)
 
 /*
  * chop_init()'s checks, in its order of statuses, and the range [start, end) it would
- * manage, in range[0] and range[1]; nothing else is written.  Always inlined
- * into chop_init(), even at -Os: a call would cost every firmware ROM, for the sake of
- * chop_add_region(), which has its own copy below.
+ * manage, in range[0] and range[1]; nothing else is written.  Always inlined into
+ * chop_init(), even at -Os: a call would cost every firmware ROM for the sake of
+ * chop_add_region(), which has its own copy in chopi_check_init().
  */
 static CHOPI_ALWAYS_INLINE chop_status check_init(const chop_heap *heap, const void *memory,
                                                   size_t size, const uint64_t *bitmap,
@@ -305,8 +305,8 @@ static CHOPI_HOT_INLINE chop_status allocate(chop_heap *heap, size_t size, size_
 /*
  * The path of a heap with a lock or regions (H1): each call once under the lock, in
  * the region it concerns (R1).  The path is set before the heap is shared
- * (chop_set_lock(), chop_set_hooks()), or changes only from one path to another
- * (chop_add_region()), so reading it needs no lock.
+ * (chop_set_lock(), chop_set_hooks(); chop_add_region() sets it only on a heap
+ * without a lock, which is not shared), so reading it needs no lock.
  */
 static chop_status allocate_locked(chop_heap *heap, size_t size, size_t align, void **out,
                                    const void *caller)
