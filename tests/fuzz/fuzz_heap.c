@@ -56,6 +56,7 @@ static uintptr_t region_lo, region_hi;
 /* With regions: the added ones, and where the thirds begin (cut[0] = region_lo) and end. */
 static chop_region added[2], added_before[2];
 static int with_regions;
+static int is_added[3]; /* which thirds are the heap's: the first, and each one added */
 static uintptr_t cut[4];
 static unsigned char *stale_ptr; /* the last pointer freed, and its layout */
 static size_t stale_size, stale_align;
@@ -193,6 +194,11 @@ static void do_allocate(unsigned i, const uint8_t *arg)
     int layout_ok = size != 0 && align != 0 && (align & (align - 1u)) == 0 &&
                     size <= CHOP_LARGEST_BLOCK_SIZE && align <= CHOP_LARGEST_BLOCK_SIZE;
     require_traced(before, CHOP_EVENT_ALLOCATE, st, p);
+    if (placed && !is_added[chosen]) { /* chop_add_region() refused that third */
+        REQUIRE(st == CHOP_ERR_BAD_REGION && p == NULL);
+        require_unchanged(0);
+        return;
+    }
     if (hooked && fail_next && layout_ok)
         REQUIRE(st == CHOP_ERR_OUT_OF_MEMORY);
     if (st != CHOP_OK) {
@@ -449,10 +455,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t need = bitmap_mode ? CHOP_BITMAP_WORDS(span) : 0u;
         if (k == 0) {
             st = chop_init(&heap, addr(cut[0]), span, bits, need);
+            is_added[0] = 1;
         } else if (with_regions) {
             chop_status added_st = chop_add_region(&heap, &added[k - 1u], addr(cut[k]), span,
                                                    bits, need);
             REQUIRE(added_st == CHOP_OK || added_st == CHOP_ERR_BAD_REGION);
+            is_added[k] = added_st == CHOP_OK;
         }
         words += need;
     }
