@@ -72,8 +72,8 @@ chop_status chop_add_region(chop_heap *heap, chop_region *region, void *memory, 
         while (*link)
             link = &(*link)->next_region;
         *link = &region->blocks;
-        if (!heap->path)
-            heap->path = &chopi_locked_path; /* H1: a heap with regions is never plain */
+        if (!heap->hooks) /* with hooks, their path already covers the regions (H1) */
+            heap->path = chopi_untraced_path(heap);
     }
     chopi_unlock(heap);
     return status;

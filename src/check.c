@@ -290,7 +290,7 @@ void chop_reset_watermarks(chop_heap *heap)
         return;
     chopi_lock(heap);
     for (chop_heap *region = heap; region; region = region->next_region) {
-        region->peak_allocated_bytes = (size_t)(region->end - region->start) - region->free_bytes;
+        region->peak_allocated_bytes = chopi_allocated_bytes(region);
         region->failed_requests = 0;
     }
     heap->peak_allocated_bytes = 0;

@@ -411,7 +411,7 @@ void chopi_note_whole_peak(chop_heap *heap)
 {
     size_t allocated = 0;
     for (const chop_heap *region = heap; region; region = region->next_region)
-        allocated += (size_t)(region->end - region->start) - region->free_bytes;
+        allocated += chopi_allocated_bytes(region);
     if (allocated > heap->peak_allocated_bytes)
         heap->peak_allocated_bytes = allocated;
 }

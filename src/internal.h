@@ -524,10 +524,16 @@ void chopi_note_whole_peak(chop_heap *heap);
 chop_status chopi_validate_free(const chop_heap *heap, uintptr_t addr, unsigned order);
 void chopi_free_block(chop_heap *heap, uintptr_t addr, unsigned order);
 
+/* Bytes of the heap's (or one region's) range in allocated blocks (I4). */
+static inline size_t chopi_allocated_bytes(const chop_heap *heap)
+{
+    return (size_t)(heap->end - heap->start) - heap->free_bytes;
+}
+
 /* Records a new high-water mark of allocated bytes, if it is one. */
 static inline void chopi_note_peak(chop_heap *heap)
 {
-    size_t allocated = (size_t)(heap->end - heap->start) - heap->free_bytes;
+    size_t allocated = chopi_allocated_bytes(heap);
     if (allocated > heap->peak_allocated_bytes)
         heap->peak_allocated_bytes = allocated;
 }

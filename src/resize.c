@@ -5,15 +5,23 @@
  */
 #include "annotate.h"
 
+/* Whether ptr starts a live block of the heap, in any region, and its order: under the
+ * lock, for the two queries below. */
+static chop_status live_block_locked(const chop_heap *heap, const void *ptr, unsigned *order)
+{
+    chopi_lock(heap);
+    chop_status status = chopi_live_block(chopi_region_of(heap, (uintptr_t)ptr), (uintptr_t)ptr,
+                                          order);
+    chopi_unlock(heap);
+    return status;
+}
+
 size_t chop_usable_size(const chop_heap *heap, const void *ptr)
 {
     if (!heap || !ptr)
         return 0;
     unsigned order;
-    chopi_lock(heap);
-    chop_status status = chopi_live_block(chopi_region_of(heap, (uintptr_t)ptr), (uintptr_t)ptr, &order);
-    chopi_unlock(heap);
-    return status == CHOP_OK ? (size_t)chopi_size_of(order) : 0;
+    return live_block_locked(heap, ptr, &order) == CHOP_OK ? (size_t)chopi_size_of(order) : 0;
 }
 
 chop_status chop_pointer_status(const chop_heap *heap, const void *ptr)
@@ -21,10 +29,7 @@ chop_status chop_pointer_status(const chop_heap *heap, const void *ptr)
     if (!heap || !ptr)
         return CHOP_ERR_NULL_ARGUMENT;
     unsigned order;
-    chopi_lock(heap);
-    chop_status status = chopi_live_block(chopi_region_of(heap, (uintptr_t)ptr), (uintptr_t)ptr, &order);
-    chopi_unlock(heap);
-    return status;
+    return live_block_locked(heap, ptr, &order);
 }
 
 /*
