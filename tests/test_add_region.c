@@ -534,6 +534,26 @@ static void test_lock_and_hooks(int mode)
            "%s: hooks removed, the regions stay", mode_name(mode));
 }
 
+/* A region added to a heap that has hooks already: its calls are traced too. */
+static void test_hooks_first(int mode)
+{
+    memset(&seen, 0, sizeof seen);
+    chop_hooks hooks = { trace, NULL, NULL };
+    chop_status s = chop_init(&heap, OWN, REGION, bitmap_for(mode, bitmap_a), words_for(mode));
+    chop_set_hooks(&heap, &hooks);
+    if (s == CHOP_OK)
+        s = chop_add_region(&heap, &region_c, third, REGION, bitmap_for(mode, bitmap_c),
+                            words_for(mode));
+    void *p = NULL;
+    chop_status s2 = chop_try_allocate_in(&heap, &region_c, 8, 1, &p);
+    chop_status s3 = chop_try_deallocate(&heap, p, 8, 1);
+    tap_ok(s == CHOP_OK && s2 == CHOP_OK && s3 == CHOP_OK && within(p, third, REGION) &&
+               seen.events == 2 && seen.in_regions == 1,
+           "%s: a region added after the hooks: its allocate and free are traced",
+           mode_name(mode));
+    chop_set_hooks(&heap, NULL);
+}
+
 static void test_check_and_init(int mode)
 {
     build(mode, 2);
@@ -585,6 +605,7 @@ int main(void)
         test_stats(mode);
         test_walk(mode);
         test_lock_and_hooks(mode);
+        test_hooks_first(mode);
         test_check_and_init(mode);
     }
     return tap_done();
